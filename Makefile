@@ -1,0 +1,71 @@
+# Statroom: two commands for people (`make run`, `make test`), a few for developers.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+HOST ?= 127.0.0.1
+PORT ?= 8050
+
+.PHONY: run test lint unit integration postgres bench audit browser clean demo
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(STAMP)
+
+## make run: install, migrate, load the demo city if the database is empty, serve on :8050
+run: $(STAMP)
+	$(BIN)/statroom migrate
+	$(BIN)/statroom demo --if-empty
+	@echo "Statroom is starting on http://$(HOST):$(PORT)"
+	$(BIN)/statroom serve --host $(HOST) --port $(PORT)
+
+## make test: ruff, then unit, integration (headless Chromium) and, if configured, PostgreSQL tests
+test: $(TEST_STAMP) browser
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest tests -q -p no:cacheprovider
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+unit: $(TEST_STAMP)
+	$(BIN)/python -m pytest tests/unit -q
+
+integration: $(TEST_STAMP) browser
+	$(BIN)/python -m pytest tests/integration -q
+
+postgres: $(TEST_STAMP)
+	@test -n "$$STATROOM_TEST_POSTGRES_URL" || { echo "Set STATROOM_TEST_POSTGRES_URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test"; exit 2; }
+	$(BIN)/python -m pytest tests -q -m postgres
+
+## browser: the integration tests need Debian's chromium and chromium-driver
+browser:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing chromium and chromium-driver for the browser tests..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else \
+		echo "The browser tests need Chromium and its driver. On Debian/Ubuntu run:"; \
+		echo "    sudo apt-get install chromium chromium-driver"; \
+		exit 1; \
+	fi
+
+bench: $(TEST_STAMP)
+	$(BIN)/python bench/analytics.py
+
+audit: $(TEST_STAMP)
+	$(BIN)/pip install --quiet pip-audit
+	$(BIN)/pip-audit --skip-editable
+
+clean:
+	rm -rf $(VENV) instance/*.db instance/*.db-wal instance/*.db-shm

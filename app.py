@@ -1,0 +1,84 @@
+"""Statroom's Dash application.
+
+``create_app(config)`` builds the app; the module-level ``server`` is what
+gunicorn serves (``gunicorn app:server``). Pages live in ``pages/`` (Dash Pages).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import dash
+import flask
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from components import layout as shell
+from components.context import EXTENSION_KEY
+from data.config import Config
+from data.db import make_engine
+from data.store import Store, Viewer
+
+log = logging.getLogger("statroom")
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass
+class AppState:
+    config: Config
+    engine: Engine
+
+
+def create_app(config: Config | None = None) -> dash.Dash:
+    """Build the Statroom app for ``config`` (read from the environment when omitted)."""
+    config = config or Config.from_env()
+    server = flask.Flask(__name__)
+    server.secret_key = config.secret_key
+    server.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    engine = make_engine(config.database_url)
+    server.extensions[EXTENSION_KEY] = AppState(config=config, engine=engine)
+
+    app = dash.Dash(
+        __name__,
+        server=server,
+        use_pages=True,
+        pages_folder=str(HERE / "pages"),
+        assets_folder=str(HERE / "assets"),
+        serve_locally=True,
+        title="Statroom",
+        update_title=None,
+        suppress_callback_exceptions=True,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    app.layout = shell.app_shell
+    _register_routes(server, engine)
+    return app
+
+
+def _register_routes(server: flask.Flask, engine: Engine) -> None:
+    @server.get("/healthz")
+    def healthz():
+        try:
+            Store(engine, Viewer()).ping()
+        except SQLAlchemyError:
+            log.exception("health check: database unreachable")
+            return flask.jsonify(status="error", database="unreachable"), 503
+        return flask.jsonify(status="ok", database="ok")
+
+    @server.errorhandler(SQLAlchemyError)
+    def database_error(error):
+        log.error("database error: %s", error, exc_info=error)
+        return shell.database_error_html(), 503
+
+
+def __getattr__(name: str):
+    # gunicorn asks for ``app:server``; build the app only then, so importing this
+    # module (tests, the CLI) does not create an app from the environment.
+    if name == "server":
+        return create_app().server
+    raise AttributeError(name)

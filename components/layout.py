@@ -1,0 +1,192 @@
+"""The app shell: navbar, theme switch, page container, footer and error states."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from html import escape
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, clientside_callback, dcc, html
+from sqlalchemy.exc import SQLAlchemyError
+
+from components.context import current_store
+
+log = logging.getLogger("statroom")
+
+THEME_STORE = "theme-preference"
+THEME_SWITCH = "theme-switch"
+
+UNAVAILABLE_TITLE = "Statroom can't reach its database right now"
+UNAVAILABLE_ADVICE = (
+    "The figures will be back as soon as the connection returns. Try again in a minute; "
+    "if this persists, ask your Statroom administrator to check the database server."
+)
+
+# Primary sections of the app; pages that do not exist yet are simply not listed.
+SECTIONS = [
+    ("Overview", "/", "bi-grid-1x2"),
+    ("Neighborhoods", "/equity", "bi-geo-alt"),
+    ("Meetings", "/meetings", "bi-people"),
+    ("Actions", "/actions", "bi-check2-square"),
+    ("Public site", "/public", "bi-globe"),
+]
+
+
+def app_shell():
+    """The layout around every page. Pages that need the whole screen (presenter, kiosk)
+    hide the chrome with the ``chrome-hidden`` body class they set themselves."""
+    try:
+        store = current_store()
+        city = store.city()
+        areas = store.areas()
+    except SQLAlchemyError:
+        log.exception("app shell: database unreachable")
+        city, areas = None, []
+    return html.Div(
+        [
+            dcc.Store(id=THEME_STORE, storage_type="local"),
+            html.A("Skip to main content", href="#main", className="visually-hidden-focusable"),
+            navbar(city.name if city else "Statroom", areas),
+            html.Main(
+                unavailable_banner() if city is None else dash.page_container,
+                id="main",
+                className="container-xxl py-4",
+                tabIndex="-1",
+            ),
+            footer(city.boundaries_note if city else ""),
+        ],
+        className="app-shell",
+    )
+
+
+def navbar(city_name: str, areas) -> html.Header:
+    registered = {page["path"] for page in dash.page_registry.values()}
+    sections = [
+        dbc.NavItem(
+            dbc.NavLink([html.I(className=f"bi {icon} me-1", **{"aria-hidden": "true"}), label],
+                        href=href, active="exact")
+        )
+        for label, href, icon in SECTIONS
+        if href in registered
+    ]
+    area_links = [
+        dbc.NavItem(dbc.NavLink(area.name, href=f"/area/{area.id}", active="partial"))
+        for area in areas
+    ]
+    return html.Header(
+        [
+            dbc.Navbar(
+                dbc.Container(
+                    [
+                        dbc.NavbarBrand(
+                            [
+                                html.Span("Statroom", className="brand-mark"),
+                                html.Span(city_name, className="brand-city"),
+                            ],
+                            href="/",
+                        ),
+                        dbc.NavbarToggler(id="navbar-toggler", **{"aria-label": "Menu"}),
+                        dbc.Collapse(
+                            [
+                                dbc.Nav(sections, navbar=True, className="me-auto"),
+                                dbc.Switch(
+                                    id=THEME_SWITCH,
+                                    label="Dark",
+                                    value=False,
+                                    className="theme-switch mb-0",
+                                ),
+                            ],
+                            id="navbar-collapse",
+                            navbar=True,
+                        ),
+                    ],
+                    fluid="xxl",
+                ),
+                className="statroom-navbar",
+                expand="lg",
+            ),
+            html.Nav(
+                dbc.Container(
+                    dbc.Nav(area_links, pills=True, className="area-nav"), fluid="xxl"
+                ),
+                className="area-bar",
+                **{"aria-label": "Priority areas"},
+            )
+            if area_links
+            else None,
+        ],
+        className="app-header",
+    )
+
+
+def footer(boundaries_note: str) -> html.Footer:
+    return html.Footer(
+        dbc.Container(
+            [
+                html.Span("Statroom: data as a flashlight, not a hammer."),
+                html.Span(boundaries_note, className="ms-md-3 d-block d-md-inline")
+                if boundaries_note
+                else None,
+            ],
+            fluid="xxl",
+        ),
+        className="app-footer",
+    )
+
+
+def unavailable_banner() -> dbc.Alert:
+    return dbc.Alert(
+        [html.H2(UNAVAILABLE_TITLE, className="h5"), html.P(UNAVAILABLE_ADVICE, className="mb-0")],
+        color="warning",
+        className="unavailable-banner",
+        role="alert",
+    )
+
+
+def database_error_html() -> str:
+    """A plain HTML page for non-Dash routes when the database is down (no stack trace)."""
+    return (
+        "<!doctype html><html lang=en><meta charset=utf-8><title>Statroom unavailable</title>"
+        f"<body style='font-family:sans-serif;max-width:40rem;margin:4rem auto'>"
+        f"<h1>{escape(UNAVAILABLE_TITLE)}</h1><p>{escape(UNAVAILABLE_ADVICE)}</p></body></html>"
+    )
+
+
+def guarded(layout_function):
+    """Wrap a page ``layout()`` so a database failure shows the banner, not a broken page."""
+
+    @functools.wraps(layout_function)
+    def wrapper(*args, **kwargs):
+        try:
+            return layout_function(*args, **kwargs)
+        except SQLAlchemyError:
+            log.exception("page layout: database unreachable")
+            return unavailable_banner()
+
+    return wrapper
+
+
+clientside_callback(
+    """
+    function (dark, stored) {
+        const ctx = dash_clientside.callback_context;
+        const triggered = ctx.triggered.length && ctx.triggered[0].prop_id.startsWith("theme-switch");
+        const theme = triggered ? (dark ? "dark" : "light") : (stored || "light");
+        document.documentElement.setAttribute("data-bs-theme", theme);
+        return [theme, theme === "dark"];
+    }
+    """,
+    Output(THEME_STORE, "data"),
+    Output(THEME_SWITCH, "value"),
+    Input(THEME_SWITCH, "value"),
+    Input(THEME_STORE, "data"),
+)
+
+clientside_callback(
+    "function (n, open) { return n ? !open : open; }",
+    Output("navbar-collapse", "is_open"),
+    Input("navbar-toggler", "n_clicks"),
+    dash.State("navbar-collapse", "is_open"),
+)

@@ -1,0 +1,43 @@
+"""Configuration read from the environment, in one place."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "instance" / "statroom.db"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Runtime settings. Build one with :meth:`from_env` or pass values in tests."""
+
+    database_url: str = field(default_factory=default_database_url)
+    secret_key: str = ""
+    cache_url: str | None = None
+    #: Origins allowed to embed the kiosk in an iframe (CSP ``frame-ancestors``).
+    frame_ancestors: tuple[str, ...] = ()
+    debug: bool = False
+    #: What a visitor who has not signed in may see: "public" (public measures only)
+    #: or "viewer" (internal measures too, for a city intranet without accounts).
+    anonymous_role: str = "viewer"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Config:
+        env = os.environ if environ is None else environ
+        return cls(
+            database_url=env.get("STATROOM_DATABASE_URL") or default_database_url(),
+            # A random key keeps one process safe; several workers need a shared key.
+            secret_key=env.get("STATROOM_SECRET_KEY") or secrets.token_hex(32),
+            cache_url=env.get("STATROOM_CACHE_URL") or None,
+            frame_ancestors=tuple(env.get("STATROOM_FRAME_ANCESTORS", "").split()),
+            debug=env.get("STATROOM_DEBUG", "") == "1",
+            anonymous_role=env.get("STATROOM_ANONYMOUS_ROLE", "viewer"),
+        )

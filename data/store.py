@@ -1,0 +1,539 @@
+"""The one data-access object: every read in Statroom goes through :class:`Store`.
+
+A Store is bound to a :class:`Viewer`. Visibility (public versus internal
+measures) is applied here and nowhere else, so no page or callback can forget
+it: an internal measure simply does not exist for a public viewer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine, Select, and_, delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from data.models import (
+    CITYWIDE,
+    ActionItem,
+    Annotation,
+    City,
+    Geography,
+    ImportLog,
+    Measure,
+    MeasureSummary,
+    Observation,
+    PriorityArea,
+    Target,
+    measure_scale,
+    utcnow,
+)
+
+ROLE_RANK = {"public": 0, "viewer": 1, "editor": 2, "admin": 3}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking. ``role`` is one of public, viewer, editor, admin."""
+
+    role: str = "public"
+    username: str = ""
+
+    def __post_init__(self):
+        if self.role not in ROLE_RANK:
+            raise ValueError(f"unknown role {self.role!r}")
+
+    @property
+    def can_see_internal(self) -> bool:
+        return ROLE_RANK[self.role] >= ROLE_RANK["viewer"]
+
+    @property
+    def can_edit(self) -> bool:
+        return ROLE_RANK[self.role] >= ROLE_RANK["editor"]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+PUBLIC = Viewer()
+#: The command line and background jobs act with full rights.
+SYSTEM = Viewer("admin", "statroom")
+
+
+@dataclass(frozen=True)
+class CityInfo:
+    name: str
+    fiscal_year_start_month: int
+    boundaries_note: str
+
+
+@dataclass(frozen=True)
+class AreaInfo:
+    id: str
+    name: str
+    description: str
+    display_order: int
+
+
+@dataclass(frozen=True)
+class MeasureInfo:
+    id: str
+    area_id: str
+    area_name: str
+    name: str
+    short_name: str
+    description: str
+    methodology: str
+    department: str
+    owner: str
+    unit: str
+    unit_label: str
+    decimals: int
+    rate_per: int | None
+    direction: str
+    frequency: str
+    update_lag_days: int
+    aggregation: str
+    is_public: bool
+    data_source: str
+    display_order: int
+
+    @property
+    def scale(self) -> float:
+        return measure_scale(self.unit, self.rate_per)
+
+
+@dataclass(frozen=True)
+class GeographyInfo:
+    id: str
+    name: str
+    kind: str
+    population: int | None
+    equity_priority: bool
+    display_order: int
+
+
+@dataclass(frozen=True)
+class SummaryInfo:
+    measure_id: str
+    geography_id: str
+    computed_at: object
+    latest_period: date | None
+    latest_value: float | None
+    target_status: str | None
+    trend_verdict: str | None
+    has_new_signal: bool
+    forecast_error: str
+    payload: dict
+
+
+SERIES_COLUMNS = ["period", "value", "numerator", "denominator"]
+PANEL_COLUMNS = ["geography_id", *SERIES_COLUMNS]
+SUMMARY_FLAT_COLUMNS = [
+    "measure_id",
+    "geography_id",
+    "computed_at",
+    "latest_period",
+    "latest_value",
+    "target_status",
+    "trend_verdict",
+    "has_new_signal",
+    "forecast_error",
+]
+
+
+def _measure_columns():
+    return [getattr(Measure, f.name) for f in fields(MeasureInfo) if f.name != "area_name"]
+
+
+class Store:
+    """Read access to the Statroom store for one viewer."""
+
+    def __init__(self, engine: Engine, viewer: Viewer = PUBLIC):
+        self.engine = engine
+        self.viewer = viewer
+
+    def for_viewer(self, viewer: Viewer) -> Store:
+        return Store(self.engine, viewer)
+
+    # -- visibility: the single place it is applied ---------------------------------------
+
+    def _visible(self, stmt: Select) -> Select:
+        """Restrict a statement that involves ``Measure`` to what the viewer may see."""
+        if self.viewer.can_see_internal:
+            return stmt
+        return stmt.where(Measure.is_public.is_(True))
+
+    def _visible_measure_ids(self, measure_ids: Iterable[str] | None = None) -> set[str]:
+        stmt = self._visible(select(Measure.id))
+        if measure_ids is not None:
+            stmt = stmt.where(Measure.id.in_(list(measure_ids)))
+        with self.engine.connect() as conn:
+            return set(conn.execute(stmt).scalars())
+
+    def can_see_measure(self, measure_id: str) -> bool:
+        return bool(measure_id) and measure_id in self._visible_measure_ids([measure_id])
+
+    # -- catalog ------------------------------------------------------------------------
+
+    def city(self) -> CityInfo:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(City.name, City.fiscal_year_start_month, City.boundaries_note)
+            ).first()
+        if row is None:
+            return CityInfo(name="Statroom", fiscal_year_start_month=7, boundaries_note="")
+        return CityInfo(*row)
+
+    def areas(self) -> list[AreaInfo]:
+        """Priority areas that hold at least one measure the viewer may see."""
+        visible = self._visible(select(Measure.area_id).distinct())
+        stmt = (
+            select(
+                PriorityArea.id,
+                PriorityArea.name,
+                PriorityArea.description,
+                PriorityArea.display_order,
+            )
+            .where(PriorityArea.id.in_(visible))
+            .order_by(PriorityArea.display_order, PriorityArea.name)
+        )
+        with self.engine.connect() as conn:
+            return [AreaInfo(*row) for row in conn.execute(stmt)]
+
+    def area(self, area_id: str) -> AreaInfo | None:
+        return next((a for a in self.areas() if a.id == area_id), None)
+
+    def _measure_select(self) -> Select:
+        return self._visible(
+            select(*_measure_columns(), PriorityArea.name.label("area_name"))
+            .join(PriorityArea, PriorityArea.id == Measure.area_id)
+            .order_by(PriorityArea.display_order, Measure.display_order, Measure.name)
+        )
+
+    def measures(self, area_id: str | None = None) -> list[MeasureInfo]:
+        stmt = self._measure_select()
+        if area_id is not None:
+            stmt = stmt.where(Measure.area_id == area_id)
+        with self.engine.connect() as conn:
+            return [MeasureInfo(**row._mapping) for row in conn.execute(stmt)]
+
+    def measure(self, measure_id: str) -> MeasureInfo | None:
+        stmt = self._measure_select().where(Measure.id == measure_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        return MeasureInfo(**row._mapping) if row else None
+
+    def geographies(self, include_citywide: bool = False) -> list[GeographyInfo]:
+        stmt = select(
+            Geography.id,
+            Geography.name,
+            Geography.kind,
+            Geography.population,
+            Geography.equity_priority,
+            Geography.display_order,
+        ).order_by(Geography.display_order, Geography.name)
+        if not include_citywide:
+            stmt = stmt.where(Geography.id != CITYWIDE)
+        with self.engine.connect() as conn:
+            return [GeographyInfo(*row) for row in conn.execute(stmt)]
+
+    def geographies_frame(self) -> pd.DataFrame:
+        """Neighborhoods as a frame: id, name, population, equity_priority."""
+        rows = self.geographies()
+        return pd.DataFrame(
+            [(g.id, g.name, g.population, g.equity_priority) for g in rows],
+            columns=["id", "name", "population", "equity_priority"],
+        )
+
+    def boundaries(self) -> dict:
+        """A GeoJSON FeatureCollection of the neighborhoods; each feature's id is the geography id."""
+        stmt = (
+            select(Geography.id, Geography.name, Geography.geometry)
+            .where(Geography.geometry.is_not(None))
+            .order_by(Geography.display_order)
+        )
+        with self.engine.connect() as conn:
+            features = [
+                {"type": "Feature", "id": gid, "properties": {"name": name}, "geometry": geom}
+                for gid, name, geom in conn.execute(stmt)
+            ]
+        return {"type": "FeatureCollection", "features": features}
+
+    # -- observations -------------------------------------------------------------------
+
+    def _observation_select(self, measure_id: str, columns) -> Select:
+        return self._visible(
+            select(*columns)
+            .join(Measure, Measure.id == Observation.measure_id)
+            .where(Observation.measure_id == measure_id)
+        )
+
+    def series(
+        self,
+        measure_id: str,
+        geography_id: str = CITYWIDE,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> pd.DataFrame:
+        """One geography's series, oldest first: period, value, numerator, denominator."""
+        stmt = self._observation_select(
+            measure_id,
+            [Observation.period, Observation.value, Observation.numerator, Observation.denominator],
+        ).where(Observation.geography_id == geography_id)
+        stmt = _period_range(stmt, start, end).order_by(Observation.period)
+        return self._frame(stmt, SERIES_COLUMNS)
+
+    def panel(
+        self, measure_id: str, start: date | None = None, end: date | None = None
+    ) -> pd.DataFrame:
+        """Every neighborhood's series (citywide excluded): geography_id, period, value, ..."""
+        stmt = self._observation_select(
+            measure_id,
+            [
+                Observation.geography_id,
+                Observation.period,
+                Observation.value,
+                Observation.numerator,
+                Observation.denominator,
+            ],
+        ).where(Observation.geography_id != CITYWIDE)
+        stmt = _period_range(stmt, start, end).order_by(
+            Observation.geography_id, Observation.period
+        )
+        return self._frame(stmt, PANEL_COLUMNS)
+
+    def latest_periods(self) -> dict[str, date]:
+        """The newest citywide period of every visible measure."""
+        stmt = self._visible(
+            select(Observation.measure_id, func.max(Observation.period))
+            .join(Measure, Measure.id == Observation.measure_id)
+            .where(Observation.geography_id == CITYWIDE)
+            .group_by(Observation.measure_id)
+        )
+        with self.engine.connect() as conn:
+            return {mid: _as_date(p) for mid, p in conn.execute(stmt)}
+
+    def observation_count(self) -> int:
+        stmt = self._visible(
+            select(func.count()).select_from(Observation).join(
+                Measure, Measure.id == Observation.measure_id
+            )
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(stmt).scalar_one()
+
+    # -- targets and annotations --------------------------------------------------------
+
+    def targets(self, measure_id: str) -> pd.DataFrame:
+        stmt = self._visible(
+            select(
+                Target.period_start,
+                Target.period_end,
+                Target.value,
+                Target.tolerance,
+                Target.label,
+            )
+            .join(Measure, Measure.id == Target.measure_id)
+            .where(Target.measure_id == measure_id)
+            .order_by(Target.period_start)
+        )
+        frame = self._frame(stmt, ["period_start", "period_end", "value", "tolerance", "label"])
+        for col in ("period_start", "period_end"):
+            frame[col] = pd.to_datetime(frame[col])
+        return frame
+
+    def annotations(self, measure_id: str) -> pd.DataFrame:
+        """The measure's own annotations and the city-wide ones that apply to every measure."""
+        if not self.can_see_measure(measure_id):
+            return pd.DataFrame(columns=ANNOTATION_COLUMNS)
+        stmt = (
+            select(
+                Annotation.id,
+                Annotation.measure_id,
+                Annotation.start_date,
+                Annotation.end_date,
+                Annotation.label,
+                Annotation.description,
+                Annotation.version,
+            )
+            .where(or_(Annotation.measure_id == measure_id, Annotation.measure_id.is_(None)))
+            .order_by(Annotation.start_date)
+        )
+        if not self.viewer.can_see_internal:
+            stmt = stmt.where(Annotation.is_public.is_(True))
+        frame = self._frame(stmt, ANNOTATION_COLUMNS)
+        for col in ("start_date", "end_date"):
+            frame[col] = pd.to_datetime(frame[col])
+        return frame
+
+    # -- stored analytics ---------------------------------------------------------------
+
+    def summary(self, measure_id: str, geography_id: str = CITYWIDE) -> SummaryInfo | None:
+        stmt = self._visible(
+            select(MeasureSummary)
+            .join(Measure, Measure.id == MeasureSummary.measure_id)
+            .where(
+                and_(
+                    MeasureSummary.measure_id == measure_id,
+                    MeasureSummary.geography_id == geography_id,
+                )
+            )
+        )
+        with Session(self.engine) as session:
+            row = session.execute(stmt).scalar_one_or_none()
+            if row is None:
+                return None
+            return SummaryInfo(
+                **{name: getattr(row, name) for name in SUMMARY_FLAT_COLUMNS}, payload=row.payload
+            )
+
+    def summaries(self, geography_id: str = CITYWIDE) -> pd.DataFrame:
+        """The flat summary columns of every visible measure, for listings."""
+        stmt = self._visible(
+            select(*[getattr(MeasureSummary, c) for c in SUMMARY_FLAT_COLUMNS])
+            .join(Measure, Measure.id == MeasureSummary.measure_id)
+            .where(MeasureSummary.geography_id == geography_id)
+        )
+        return self._frame(stmt, SUMMARY_FLAT_COLUMNS)
+
+    # -- action items -------------------------------------------------------------------
+
+    def actions(self, measure_id: str | None = None, open_only: bool = False) -> pd.DataFrame:
+        """Action items; those linked to a measure the viewer may not see are left out."""
+        stmt = select(
+            ActionItem.id,
+            ActionItem.description,
+            ActionItem.owner,
+            ActionItem.department,
+            ActionItem.due_date,
+            ActionItem.status,
+            ActionItem.measure_id,
+            ActionItem.meeting_id,
+            ActionItem.completed_at,
+            ActionItem.version,
+        ).outerjoin(Measure, Measure.id == ActionItem.measure_id)
+        if not self.viewer.can_see_internal:
+            # The public sees no action items at all: they are internal working notes.
+            return pd.DataFrame(columns=ACTION_COLUMNS)
+        if measure_id is not None:
+            stmt = stmt.where(ActionItem.measure_id == measure_id)
+        if open_only:
+            stmt = stmt.where(ActionItem.status.in_(["open", "in_progress"]))
+        return self._frame(stmt.order_by(ActionItem.due_date), ACTION_COLUMNS)
+
+    # -- import history -----------------------------------------------------------------
+
+    def import_history(self, limit: int = 50) -> pd.DataFrame:
+        if not self.viewer.is_admin:
+            return pd.DataFrame(columns=IMPORT_COLUMNS)
+        stmt = (
+            select(*[getattr(ImportLog, c) for c in IMPORT_COLUMNS])
+            .order_by(ImportLog.started_at.desc(), ImportLog.id.desc())
+            .limit(limit)
+        )
+        return self._frame(stmt, IMPORT_COLUMNS)
+
+    # -- health -------------------------------------------------------------------------
+
+    def ping(self) -> None:
+        """Raise if the database cannot answer a trivial query."""
+        with self.engine.connect() as conn:
+            conn.execute(select(1)).scalar_one()
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _frame(self, stmt: Select, columns: list[str]) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        frame = pd.DataFrame(rows, columns=columns)
+        if "period" in frame.columns:
+            frame["period"] = pd.to_datetime(frame["period"])
+        for col in ("value", "numerator", "denominator", "latest_value"):
+            if col in frame.columns:
+                frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
+        return frame
+
+
+ANNOTATION_COLUMNS = [
+    "id",
+    "measure_id",
+    "start_date",
+    "end_date",
+    "label",
+    "description",
+    "version",
+]
+ACTION_COLUMNS = [
+    "id",
+    "description",
+    "owner",
+    "department",
+    "due_date",
+    "status",
+    "measure_id",
+    "meeting_id",
+    "completed_at",
+    "version",
+]
+IMPORT_COLUMNS = [
+    "id",
+    "started_at",
+    "finished_at",
+    "user",
+    "source",
+    "rows_read",
+    "rows_written",
+    "outcome",
+    "message",
+]
+
+
+def _period_range(stmt: Select, start: date | None, end: date | None) -> Select:
+    if start is not None:
+        stmt = stmt.where(Observation.period >= start)
+    if end is not None:
+        stmt = stmt.where(Observation.period <= end)
+    return stmt
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def save_summaries(engine: Engine, measure_id: str, rows: dict[str, dict]) -> None:
+    """Replace a measure's stored summaries with ``rows`` (geography id → summary dict).
+
+    Each summary dict carries the flat listing fields (latest_period, latest_value,
+    target_status, trend_verdict, has_new_signal, forecast_error) and is stored whole
+    as the JSON payload.
+    """
+    now = utcnow()
+    records = [
+        {
+            "measure_id": measure_id,
+            "geography_id": geography_id,
+            "computed_at": now,
+            "latest_period": _optional_date(summary.get("latest_period")),
+            "latest_value": summary.get("latest_value"),
+            "target_status": summary.get("target_status"),
+            "trend_verdict": summary.get("trend_verdict"),
+            "has_new_signal": bool(summary.get("has_new_signal")),
+            "forecast_error": summary.get("forecast_error") or "",
+            "payload": summary,
+        }
+        for geography_id, summary in rows.items()
+    ]
+    with engine.begin() as conn:
+        conn.execute(delete(MeasureSummary).where(MeasureSummary.measure_id == measure_id))
+        if records:
+            conn.execute(MeasureSummary.__table__.insert(), records)
+
+
+def _optional_date(value) -> date | None:
+    if value in (None, ""):
+        return None
+    return _as_date(value)

@@ -1,0 +1,70 @@
+"""Fixtures shared by every test tier.
+
+``engine`` is a migrated, empty database: a real SQLite file, and also a real
+PostgreSQL database when STATROOM_TEST_POSTGRES_URL is set (each test gets a
+database of its own, dropped afterwards).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from data.db import make_engine, migrate
+
+POSTGRES_URL = os.environ.get("STATROOM_TEST_POSTGRES_URL", "")
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param(
+        "postgres",
+        id="postgres",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not POSTGRES_URL, reason="STATROOM_TEST_POSTGRES_URL is not set"),
+        ],
+    ),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend, tmp_path):
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'statroom.db'}"
+        return
+    with fresh_postgres_database() as url:
+        yield url
+
+
+class fresh_postgres_database:  # noqa: N801 - used as a context manager
+    """Create an empty PostgreSQL database next to the configured one; drop it on exit."""
+
+    def __enter__(self) -> str:
+        base = make_url(POSTGRES_URL)
+        self.name = f"statroom_test_{uuid.uuid4().hex[:12]}"
+        self.admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+        return base.set(database=self.name).render_as_string(hide_password=False)
+
+    def __exit__(self, *exc) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = make_engine(database_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
