@@ -8,7 +8,7 @@ from html import escape
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, clientside_callback, dcc, html
+from dash import Input, Output, State, dcc, html
 from sqlalchemy.exc import SQLAlchemyError
 
 from components.context import current_store
@@ -65,8 +65,11 @@ def navbar(city_name: str, areas) -> html.Header:
     registered = {page["path"] for page in dash.page_registry.values()}
     sections = [
         dbc.NavItem(
-            dbc.NavLink([html.I(className=f"bi {icon} me-1", **{"aria-hidden": "true"}), label],
-                        href=href, active="exact")
+            dbc.NavLink(
+                [html.I(className=f"bi {icon} me-1", **{"aria-hidden": "true"}), label],
+                href=href,
+                active="exact",
+            )
         )
         for label, href, icon in SECTIONS
         if href in registered
@@ -108,9 +111,7 @@ def navbar(city_name: str, areas) -> html.Header:
                 expand="lg",
             ),
             html.Nav(
-                dbc.Container(
-                    dbc.Nav(area_links, pills=True, className="area-nav"), fluid="xxl"
-                ),
+                dbc.Container(dbc.Nav(area_links, pills=True, className="area-nav"), fluid="xxl"),
                 className="area-bar",
                 **{"aria-label": "Priority areas"},
             )
@@ -168,25 +169,28 @@ def guarded(layout_function):
     return wrapper
 
 
-clientside_callback(
-    """
-    function (dark, stored) {
-        const ctx = dash_clientside.callback_context;
-        const triggered = ctx.triggered.length && ctx.triggered[0].prop_id.startsWith("theme-switch");
-        const theme = triggered ? (dark ? "dark" : "light") : (stored || "light");
-        document.documentElement.setAttribute("data-bs-theme", theme);
-        return [theme, theme === "dark"];
-    }
-    """,
-    Output(THEME_STORE, "data"),
-    Output(THEME_SWITCH, "value"),
-    Input(THEME_SWITCH, "value"),
-    Input(THEME_STORE, "data"),
-)
-
-clientside_callback(
-    "function (n, open) { return n ? !open : open; }",
-    Output("navbar-collapse", "is_open"),
-    Input("navbar-toggler", "n_clicks"),
-    dash.State("navbar-collapse", "is_open"),
-)
+def register_callbacks(app: dash.Dash) -> None:
+    """The shell's own callbacks, registered on each app (components are imported once
+    per process, but tests build many apps)."""
+    app.clientside_callback(
+        """
+        function (dark, stored) {
+            const ctx = dash_clientside.callback_context;
+            const fromSwitch = ctx.triggered.length &&
+                ctx.triggered[0].prop_id.startsWith("theme-switch");
+            const theme = fromSwitch ? (dark ? "dark" : "light") : (stored || "light");
+            document.documentElement.setAttribute("data-bs-theme", theme);
+            return [theme, theme === "dark"];
+        }
+        """,
+        Output(THEME_STORE, "data"),
+        Output(THEME_SWITCH, "value"),
+        Input(THEME_SWITCH, "value"),
+        Input(THEME_STORE, "data"),
+    )
+    app.clientside_callback(
+        "function (n, open) { return n ? !open : open; }",
+        Output("navbar-collapse", "is_open"),
+        Input("navbar-toggler", "n_clicks"),
+        State("navbar-collapse", "is_open"),
+    )

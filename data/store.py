@@ -306,22 +306,33 @@ class Store:
         )
         return self._frame(stmt, PANEL_COLUMNS)
 
-    def latest_periods(self) -> dict[str, date]:
-        """The newest citywide period of every visible measure."""
-        stmt = self._visible(
-            select(Observation.measure_id, func.max(Observation.period))
-            .join(Measure, Measure.id == Observation.measure_id)
-            .where(Observation.geography_id == CITYWIDE)
+    def latest_observations(self, geography_id: str = CITYWIDE) -> pd.DataFrame:
+        """The newest observation of every visible measure: measure_id, period, value."""
+        newest = (
+            select(Observation.measure_id, func.max(Observation.period).label("period"))
+            .where(Observation.geography_id == geography_id)
             .group_by(Observation.measure_id)
+            .subquery()
         )
-        with self.engine.connect() as conn:
-            return {mid: _as_date(p) for mid, p in conn.execute(stmt)}
+        stmt = self._visible(
+            select(Observation.measure_id, Observation.period, Observation.value)
+            .join(
+                newest,
+                and_(
+                    newest.c.measure_id == Observation.measure_id,
+                    newest.c.period == Observation.period,
+                ),
+            )
+            .join(Measure, Measure.id == Observation.measure_id)
+            .where(Observation.geography_id == geography_id)
+        )
+        return self._frame(stmt, ["measure_id", "period", "value"])
 
     def observation_count(self) -> int:
         stmt = self._visible(
-            select(func.count()).select_from(Observation).join(
-                Measure, Measure.id == Observation.measure_id
-            )
+            select(func.count())
+            .select_from(Observation)
+            .join(Measure, Measure.id == Observation.measure_id)
         )
         with self.engine.connect() as conn:
             return conn.execute(stmt).scalar_one()

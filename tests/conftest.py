@@ -62,6 +62,23 @@ class fresh_postgres_database:  # noqa: N801 - used as a context manager
         self.admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def reset_dash_globals():
+    """Dash keeps callbacks and pages in module globals; start every test clean."""
+    from dash import _callback, _pages
+
+    saved_registry = dict(_pages.PAGE_REGISTRY)
+    _callback.GLOBAL_CALLBACK_LIST.clear()
+    _callback.GLOBAL_CALLBACK_MAP.clear()
+    _callback.GLOBAL_INLINE_SCRIPTS.clear()
+    yield
+    _callback.GLOBAL_CALLBACK_LIST.clear()
+    _callback.GLOBAL_CALLBACK_MAP.clear()
+    _callback.GLOBAL_INLINE_SCRIPTS.clear()
+    _pages.PAGE_REGISTRY.clear()
+    _pages.PAGE_REGISTRY.update(saved_registry)
+
+
 @pytest.fixture
 def engine(database_url):
     engine = make_engine(database_url)
