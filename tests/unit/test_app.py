@@ -1,0 +1,65 @@
+"""The app shell without a browser: health check, error states, page registry."""
+
+from __future__ import annotations
+
+import json
+
+import dash
+import pytest
+
+from app import create_app
+from components.layout import UNAVAILABLE_TITLE
+from data.config import Config
+
+UNREACHABLE = "postgresql+psycopg://statroom@127.0.0.1:1/nowhere"
+
+
+@pytest.fixture
+def client(database_url, engine):
+    return create_app(Config(database_url=database_url, secret_key="test")).server.test_client()
+
+
+@pytest.fixture
+def broken_client():
+    return create_app(Config(database_url=UNREACHABLE, secret_key="test")).server.test_client()
+
+
+def test_app001_healthz_reports_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_app002_healthz_reports_unreachable_database(broken_client):
+    response = broken_client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unreachable"
+
+
+def test_app003_layout_shows_banner_not_trace_when_database_down(broken_client):
+    response = broken_client.get("/_dash-layout")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert UNAVAILABLE_TITLE in body
+    assert "Traceback" not in body and "OperationalError" not in body
+
+
+def test_app004_index_is_served_without_cdn_links(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "cdn." not in html and "unpkg" not in html and "googleapis" not in html
+    assert "base/00-bootstrap.min.css" in html
+
+
+def test_app005_unknown_path_has_404_page(client):
+    assert "not_found_404" in {
+        page["module"].split(".")[-1] for page in dash.page_registry.values()
+    }
+    layout = json.loads(client.get("/_dash-layout").get_data(as_text=True))
+    assert layout  # the shell renders; the 404 body is checked in the browser tests
+
+
+def test_app006_secret_key_and_cookie_flags(client):
+    server = client.application
+    assert server.secret_key == "test"
+    assert server.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert server.config["SESSION_COOKIE_SAMESITE"] == "Lax"
