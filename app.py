@@ -15,6 +15,7 @@ import flask
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from api import auth
 from components import layout as shell
 from components.context import EXTENSION_KEY
 from data.config import Config
@@ -39,6 +40,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
     server.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.secure_cookies,
     )
     engine = make_engine(config.database_url)
     server.extensions[EXTENSION_KEY] = AppState(config=config, engine=engine)
@@ -56,6 +58,8 @@ def create_app(config: Config | None = None) -> dash.Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.layout = shell.app_shell
+    shell.register_callbacks(app)
+    auth.register(server)
     _register_routes(server, engine)
     return app
 

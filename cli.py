@@ -34,8 +34,13 @@ def migrate_command() -> None:
 
 
 @main.command("demo")
-@click.option("--size", type=click.Choice(["demo", "large"]), default="demo", show_default=True,
-              help="demo: a mid-sized city; large: a deterministic large city for benchmarks.")
+@click.option(
+    "--size",
+    type=click.Choice(["demo", "large"]),
+    default="demo",
+    show_default=True,
+    help="demo: a mid-sized city; large: a deterministic large city for benchmarks.",
+)
 @click.option("--if-empty", is_flag=True, help="Only load when the database has no measures yet.")
 @click.option("--no-refresh", is_flag=True, help="Skip computing the stored analytics.")
 def demo_command(size: str, if_empty: bool, no_refresh: bool) -> None:
@@ -49,8 +54,9 @@ def demo_command(size: str, if_empty: bool, no_refresh: bool) -> None:
         return
     started = time.perf_counter()
     rows = load_demo(engine, size=size, progress=True)
-    click.echo(f"Loaded the {size} city: {rows:,} observations in "
-               f"{time.perf_counter() - started:.1f} s.")
+    click.echo(
+        f"Loaded the {size} city: {rows:,} observations in {time.perf_counter() - started:.1f} s."
+    )
     if not no_refresh:
         _run_refresh(engine, None)
 
@@ -72,21 +78,24 @@ def check_command(catalog: Path, observations: tuple[Path, ...]) -> None:
 @click.argument("observations", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--user", default="", help="Who is importing, for the import history.")
 @click.option("--no-refresh", is_flag=True, help="Skip recomputing the touched measures.")
-def import_command(catalog: Path, observations: tuple[Path, ...], user: str,
-                   no_refresh: bool) -> None:
+def import_command(
+    catalog: Path, observations: tuple[Path, ...], user: str, no_refresh: bool
+) -> None:
     """Validate, then import atomically: everything or nothing."""
     from data.importer import import_files
 
     engine = _engine()
     migrate(engine)
-    result = import_files(engine, catalog, list(observations), user=user or _os_user(),
-                          progress=True)
+    result = import_files(
+        engine, catalog, list(observations), user=user or _os_user(), progress=True
+    )
     click.echo(result.report.format())
     if not result.ok:
         click.echo("Nothing was imported.", err=True)
         sys.exit(1)
-    click.echo(f"Imported {result.rows_written:,} observations for "
-               f"{len(result.measure_ids)} measures.")
+    click.echo(
+        f"Imported {result.rows_written:,} observations for {len(result.measure_ids)} measures."
+    )
     if not no_refresh:
         _run_refresh(engine, sorted(result.measure_ids))
 
@@ -105,9 +114,10 @@ def _run_refresh(engine, measure_ids) -> None:
 
     started = time.perf_counter()
     result = refresh(engine, measure_ids=measure_ids, progress=True)
-    click.echo(f"Refreshed {result.measures} measures in {time.perf_counter() - started:.1f} s"
-               + (f"; {len(result.failures)} forecasts could not be fitted." if result.failures
-                  else "."))
+    click.echo(
+        f"Refreshed {result.measures} measures in {time.perf_counter() - started:.1f} s"
+        + (f"; {len(result.failures)} forecasts could not be fitted." if result.failures else ".")
+    )
 
 
 @main.command("serve")
@@ -122,6 +132,66 @@ def serve_command(host: str, port: int, debug: bool) -> None:
     migrate(engine)
     app = create_app(Config.from_env())
     app.run(host=host, port=port, debug=debug)
+
+
+@main.group("user")
+def user_group() -> None:
+    """Manage staff accounts (roles: viewer, editor, admin)."""
+
+
+@user_group.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["viewer", "editor", "admin"]), required=True)
+@click.option("--name", "display_name", default="", help="The name shown in the app.")
+@click.option(
+    "--password",
+    envvar="STATROOM_NEW_PASSWORD",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Prompted for when omitted.",
+)
+def user_add(username: str, role: str, display_name: str, password: str) -> None:
+    """Add an account."""
+    from data.users import AccountError, add_user
+
+    engine = _engine()
+    migrate(engine)
+    try:
+        account = add_user(engine, username, password, role, display_name)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Added {account.username} ({account.role}).")
+
+
+@user_group.command("remove")
+@click.argument("username")
+def user_remove(username: str) -> None:
+    """Remove an account."""
+    from data.users import AccountError, remove_user
+
+    engine = _engine()
+    migrate(engine)
+    try:
+        remove_user(engine, username)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Removed {username}.")
+
+
+@user_group.command("list")
+def user_list() -> None:
+    """List accounts."""
+    from data.users import list_users
+
+    engine = _engine()
+    migrate(engine)
+    accounts = list_users(engine)
+    if not accounts:
+        click.echo("No accounts yet. Add one with: statroom user add NAME --role admin")
+    for account in accounts:
+        state = "" if account.is_active else " (inactive)"
+        click.echo(f"{account.username:24} {account.role:8} {account.display_name}{state}")
 
 
 def _os_user() -> str:

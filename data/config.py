@@ -28,6 +28,8 @@ class Config:
     #: What a visitor who has not signed in may see: "public" (public measures only)
     #: or "viewer" (internal measures too, for a city intranet without accounts).
     anonymous_role: str = "viewer"
+    #: Send the session cookie over HTTPS only. Turn on wherever Statroom is served over TLS.
+    secure_cookies: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Config:
@@ -40,4 +42,5 @@ class Config:
             frame_ancestors=tuple(env.get("STATROOM_FRAME_ANCESTORS", "").split()),
             debug=env.get("STATROOM_DEBUG", "") == "1",
             anonymous_role=env.get("STATROOM_ANONYMOUS_ROLE", "viewer"),
+            secure_cookies=env.get("STATROOM_SECURE_COOKIES", "") == "1",
         )
