@@ -15,7 +15,7 @@ import flask
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from api import auth
+from api import auth, security
 from components import layout as shell
 from components.context import EXTENSION_KEY
 from data.config import Config
@@ -61,6 +61,8 @@ def create_app(config: Config | None = None) -> dash.Dash:
     shell.register_callbacks(app)
     auth.register(server)
     _register_routes(server, engine)
+    # Last, once every clientside callback is defined, so all inline scripts are hashed.
+    security.install(server, app.csp_hashes(), config.frame_ancestors)
     return app
 
 

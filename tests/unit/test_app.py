@@ -63,3 +63,24 @@ def test_app006_secret_key_and_cookie_flags(client):
     assert server.secret_key == "test"
     assert server.config["SESSION_COOKIE_HTTPONLY"] is True
     assert server.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_app007_security_headers_forbid_inline_script_and_framing(client):
+    response = client.get("/")
+    policy = response.headers["Content-Security-Policy"]
+    script_src = next(d for d in policy.split("; ") if d.startswith("script-src"))
+    assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
+    assert "'sha256-" in script_src
+    assert "frame-ancestors 'none'" in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_app008_kiosk_can_be_framed_by_configured_origins_only(database_url, engine):
+    config = Config(
+        database_url=database_url, secret_key="t", frame_ancestors=("https://www.city.example",)
+    )
+    client = create_app(config).server.test_client()
+    policy = client.get("/kiosk").headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self' https://www.city.example" in policy
+    assert "frame-ancestors 'none'" in client.get("/").headers["Content-Security-Policy"]
