@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from api import auth, security
+from api import v1 as api_v1
 from components import layout as shell
 from components.context import EXTENSION_KEY
 from data.config import Config
@@ -60,6 +61,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
     app.layout = shell.app_shell
     shell.register_callbacks(app)
     auth.register(server)
+    api_v1.register(server)
     _register_routes(server, engine)
     # Last, once every clientside callback is defined, so all inline scripts are hashed.
     security.install(server, app.csp_hashes(), config.frame_ancestors)

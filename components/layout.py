@@ -90,7 +90,13 @@ def navbar(city_name: str, areas) -> html.Header:
                             ],
                             href="/",
                         ),
-                        dbc.NavbarToggler(id="navbar-toggler", **{"aria-label": "Menu"}),
+                        dbc.NavbarToggler(
+                            [
+                                html.Span(className="navbar-toggler-icon"),
+                                html.Span("Menu", className="visually-hidden"),
+                            ],
+                            id="navbar-toggler",
+                        ),
                         dbc.Collapse(
                             [
                                 dbc.Nav(sections, navbar=True, className="me-auto"),
@@ -142,7 +148,6 @@ def unavailable_banner() -> dbc.Alert:
         [html.H2(UNAVAILABLE_TITLE, className="h5"), html.P(UNAVAILABLE_ADVICE, className="mb-0")],
         color="warning",
         className="unavailable-banner",
-        role="alert",
     )
 
 

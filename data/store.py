@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import Engine, Select, and_, delete, func, or_, select
@@ -100,6 +100,8 @@ class MeasureInfo:
     is_public: bool
     data_source: str
     display_order: int
+    #: When the measure's definition or data last changed (catalog or observation import).
+    updated_at: datetime
 
     @property
     def scale(self) -> float:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from analytics.narrative import format_value
 from dash import html
 
+from analytics.narrative import format_value
 from components.badges import count_badge
 from components.context import current_store
 from components.layout import guarded

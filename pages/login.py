@@ -22,7 +22,6 @@ def layout(error=None, next="/", **_query):  # noqa: A002 - the query parameter 
                         dbc.Alert(
                             "That username and password did not match. Try again.",
                             color="danger",
-                            role="alert",
                         )
                         if error
                         else None,
