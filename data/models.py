@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
-    MetaData,
     Boolean,
     CheckConstraint,
     Date,
@@ -20,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    MetaData,
     String,
     Text,
     UniqueConstraint,
@@ -74,9 +74,7 @@ class City(Base):
     fiscal_year_start_month: Mapped[int] = mapped_column(Integer, default=7)
     boundaries_note: Mapped[str] = mapped_column(Text, default="")
 
-    __table_args__ = (
-        CheckConstraint("fiscal_year_start_month BETWEEN 1 AND 12", name="fy_month"),
-    )
+    __table_args__ = (CheckConstraint("fiscal_year_start_month BETWEEN 1 AND 12", name="fy_month"),)
 
 
 class PriorityArea(Base):
@@ -316,7 +314,8 @@ class ActionItem(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     history: Mapped[list[ActionStatusChange]] = relationship(
-        back_populates="action", order_by="ActionStatusChange.changed_at",
+        back_populates="action",
+        order_by="ActionStatusChange.changed_at",
         cascade="all, delete-orphan",
     )
 

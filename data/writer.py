@@ -8,7 +8,9 @@ transaction; an import runs everything in one transaction (all or nothing).
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import date
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -39,8 +41,10 @@ def _upsert(conn: Connection, table, rows: list[dict], key: list[str]) -> None:
     insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
     stmt = insert(table)
     updates = {c: stmt.excluded[c] for c in rows[0] if c not in key}
-    stmt = stmt.on_conflict_do_update(index_elements=key, set_=updates) if updates else (
-        stmt.on_conflict_do_nothing(index_elements=key)
+    stmt = (
+        stmt.on_conflict_do_update(index_elements=key, set_=updates)
+        if updates
+        else (stmt.on_conflict_do_nothing(index_elements=key))
     )
     conn.execute(stmt, rows)
 
@@ -112,36 +116,122 @@ def upsert_observations(conn: Connection, frame: pd.DataFrame, progress=None) ->
     ``frame`` has the columns in :data:`OBSERVATION_COLUMNS`, with ``period`` as
     dates and NaN for missing numerators and denominators. ``progress`` is an
     optional callable taking the number of rows just written.
+
+    Rows are written in key order (which keeps SQLite's B-trees local) and in
+    large batches: on SQLite as multi-row ``INSERT ... ON CONFLICT`` statements, on
+    PostgreSQL by ``COPY`` into a temporary table and one ``INSERT ... SELECT ...
+    ON CONFLICT`` per batch. The key must be unique within ``frame``.
     """
     if frame.empty:
         return 0
-    frame = frame[OBSERVATION_COLUMNS]
-    periods = pd.to_datetime(frame["period"]).dt.date
-    values = frame["value"].astype(float)
-    numerators = frame["numerator"].astype(float).astype(object).where(frame["numerator"].notna())
-    denominators = (
-        frame["denominator"].astype(float).astype(object).where(frame["denominator"].notna())
+    columns = _observation_columns(frame)
+    write = {"sqlite": _write_sqlite, "postgresql": _write_postgresql}.get(
+        conn.dialect.name, _write_generic
     )
-    records = list(
-        zip(
-            frame["measure_id"].astype(str),
-            frame["geography_id"].astype(str),
-            periods,
-            values,
-            numerators,
-            denominators,
-            strict=True,
-        )
-    )
-    keys = ["measure_id", "geography_id", "period"]
     written = 0
-    for start in range(0, len(records), BATCH_ROWS):
-        chunk = [dict(zip(OBSERVATION_COLUMNS, r, strict=True)) for r in records[start : start + BATCH_ROWS]]
-        _upsert(conn, Observation.__table__, chunk, keys)
-        written += len(chunk)
+    for start in range(0, len(frame), BATCH_ROWS):
+        batch = _rows([column[start : start + BATCH_ROWS] for column in columns])
+        write(conn, batch)
+        written += len(batch)
         if progress is not None:
-            progress(len(chunk))
+            progress(len(batch))
     return written
+
+
+def _observation_columns(frame: pd.DataFrame) -> list[np.ndarray]:
+    """The observation columns in key order, ready for a DBAPI.
+
+    Periods become ISO date text (how SQLAlchemy stores a Date on SQLite, and what
+    PostgreSQL parses). Text is factorised first, so each distinct id or period
+    is converted once.
+    """
+    measure_codes, measures = pd.factorize(frame["measure_id"], sort=True)
+    geography_codes, geographies = pd.factorize(frame["geography_id"], sort=True)
+    period_codes, periods = pd.factorize(frame["period"], sort=True)
+    order = np.lexsort((period_codes, geography_codes, measure_codes))
+    iso = pd.to_datetime(pd.Index(periods)).strftime("%Y-%m-%d")
+    return [
+        np.array([str(m) for m in measures], dtype=object)[measure_codes[order]],
+        np.array([str(g) for g in geographies], dtype=object)[geography_codes[order]],
+        np.asarray(iso, dtype=object)[period_codes[order]],
+        *(frame[c].to_numpy(dtype=float)[order] for c in ("value", "numerator", "denominator")),
+    ]
+
+
+def _rows(columns: list[np.ndarray]) -> np.ndarray:
+    """One batch as an (n, 6) object array; missing numerators and denominators are None."""
+    rows = np.empty((len(columns[0]), len(columns)), dtype=object)
+    for i, column in enumerate(columns):
+        if column.dtype == object:
+            rows[:, i] = column
+        else:
+            given = ~np.isnan(column)
+            rows[given, i] = column[given]  # the rest stay None
+    return rows
+
+
+_COLUMNS_SQL = "measure_id, geography_id, period, value, numerator, denominator"
+_INSERT = (
+    "INSERT INTO observation (measure_id, geography_id, period, value, numerator, denominator)"
+    " VALUES "
+)
+#: Unchanged rows are left alone, which makes re-importing the same file cheap.
+_ON_CONFLICT = (
+    " ON CONFLICT (measure_id, geography_id, period) DO UPDATE SET value = excluded.value,"
+    " numerator = excluded.numerator, denominator = excluded.denominator"
+    " WHERE observation.value {op} excluded.value"
+    " OR observation.numerator {op} excluded.numerator"
+    " OR observation.denominator {op} excluded.denominator"
+)
+_ON_CONFLICT_SQLITE = _ON_CONFLICT.format(op="IS NOT")
+_ON_CONFLICT_POSTGRESQL = _ON_CONFLICT.format(op="IS DISTINCT FROM")
+#: Rows per SQLite statement: many rows per statement saves most of the per-row overhead.
+SQLITE_ROWS_PER_STATEMENT = 1000
+
+
+def _write_sqlite(conn: Connection, rows: np.ndarray) -> None:
+    import sqlite3
+
+    width = rows.shape[1]
+    limit = conn.connection.driver_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per_statement = max(1, min(SQLITE_ROWS_PER_STATEMENT, limit // width))
+    placeholders = "(" + ", ".join("?" * width) + ")"
+    whole = len(rows) // per_statement * per_statement
+    if whole:
+        sql = _INSERT + ", ".join([placeholders] * per_statement) + _ON_CONFLICT_SQLITE
+        params = rows[:whole].reshape(-1, width * per_statement).tolist()
+        conn.exec_driver_sql(sql, list(map(tuple, params)))
+    if whole < len(rows):
+        conn.exec_driver_sql(
+            _INSERT + placeholders + _ON_CONFLICT_SQLITE, list(map(tuple, rows[whole:].tolist()))
+        )
+
+
+_LOAD_TABLE = "statroom_observation_load"
+
+
+def _write_postgresql(conn: Connection, rows: np.ndarray) -> None:
+    columns = _COLUMNS_SQL
+    with conn.connection.driver_connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_LOAD_TABLE} "
+            "(LIKE observation INCLUDING DEFAULTS) ON COMMIT DROP"
+        )
+        cursor.execute(f"TRUNCATE {_LOAD_TABLE}")
+        with cursor.copy(f"COPY {_LOAD_TABLE} ({columns}) FROM STDIN") as copy:
+            for row in rows.tolist():
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO observation ({columns}) SELECT {columns} FROM {_LOAD_TABLE}"  # noqa: S608 - constant names
+            + _ON_CONFLICT_POSTGRESQL
+        )
+
+
+def _write_generic(conn: Connection, rows: np.ndarray) -> None:
+    records = [dict(zip(OBSERVATION_COLUMNS, r, strict=True)) for r in rows.tolist()]
+    for r in records:
+        r["period"] = date.fromisoformat(r["period"])
+    _upsert(conn, Observation.__table__, records, ["measure_id", "geography_id", "period"])
 
 
 def touch_measures(conn: Connection, measure_ids: list[str]) -> None:
