@@ -61,7 +61,9 @@ browser:
 	fi
 
 bench: $(TEST_STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/analytics.py
+	$(BIN)/python bench/import_throughput.py
 
 audit: $(TEST_STAMP)
 	$(BIN)/pip install --quiet pip-audit
