@@ -63,8 +63,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
     auth.register(server)
     api_v1.register(server)
     _register_routes(server, engine)
-    # Last, once every clientside callback is defined, so all inline scripts are hashed.
-    security.install(server, app.csp_hashes(), config.frame_ancestors)
+    security.install(server, app.csp_hashes, config.frame_ancestors)
     return app
 
 

@@ -33,17 +33,25 @@ def content_security_policy(script_hashes, frame_ancestors: str) -> str:
 
 
 def install(server: flask.Flask, script_hashes, allowed_frame_origins) -> None:
-    """Add the headers to every response ``server`` sends."""
+    """Add the headers to every response ``server`` sends.
+
+    ``script_hashes`` is a callable: Dash adds its own clientside callbacks while it
+    sets up on the first request, so the hashes are taken then, once.
+    """
     embeddable = " ".join(["'self'", *allowed_frame_origins])
-    policies = {
-        True: content_security_policy(script_hashes, embeddable),
-        False: content_security_policy(script_hashes, "'none'"),
-    }
+    policies: dict[bool, str] = {}
+
+    def policy(can_embed: bool) -> str:
+        if not policies:
+            hashes = script_hashes()
+            policies[True] = content_security_policy(hashes, embeddable)
+            policies[False] = content_security_policy(hashes, "'none'")
+        return policies[can_embed]
 
     @server.after_request
     def security_headers(response: flask.Response) -> flask.Response:
         can_embed = flask.request.path.startswith(EMBEDDABLE_PREFIXES)
-        response.headers["Content-Security-Policy"] = policies[can_embed]
+        response.headers["Content-Security-Policy"] = policy(can_embed)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
         if not can_embed:
