@@ -17,12 +17,12 @@ three CitiStat meetings and their action items.
 
 Dates
 -----
-Everything is built relative to ``as_of``, which defaults to the first day of
-the current month: the data "looks current" yet is identical for every load
-within a month, and a test can pin ``as_of`` to get the same city every time.
+Everything is built relative to ``as_of``, which defaults to the Monday of the
+current week: the data "looks current" yet is identical for every load within
+a week, and a test can pin ``as_of`` to get the same city every time.
 A period is named by its first day (a month's 1st, a quarter's 1st, a week's
 Monday). The demo holds every period that *ended before* ``as_of``: the newest
-monthly period is the previous month. Same ``size``, ``seed`` and ``as_of``,
+monthly period is the last month that ended before ``as_of``. Same ``size``, ``seed`` and ``as_of``,
 same data, byte for byte.
 
 A measure is *stale* when a period that ended more than ``update_lag_days``
@@ -219,8 +219,10 @@ class DemoCity:
 
 
 def default_as_of(today: date | None = None) -> date:
-    """The first day of the current month: the demo's data runs to the end of last month."""
-    return (today or date.today()).replace(day=1)
+    """The Monday of the current week: weekly data runs to last week, monthly data to the
+    last month that ended before that Monday, so no measure looks stale by accident."""
+    today = today or date.today()
+    return today - timedelta(days=today.weekday())
 
 
 # -- measure recipes ----------------------------------------------------------------------

@@ -40,6 +40,9 @@ def measure_meta(measure: MeasureInfo) -> MeasureMeta:
         frequency=measure.frequency,
         aggregation=measure.aggregation,
         name=measure.name,
+        unit_label=measure.unit_label,
+        decimals=measure.decimals,
+        rate_per=measure.rate_per,
     )
 
 
