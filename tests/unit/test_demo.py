@@ -93,7 +93,8 @@ def test_dem002_seed_and_as_of_change_the_city(city):
     later = build_demo_city(as_of=date(2025, 12, 1))
     monthly = later.observations[later.observations["measure_id"] == "violent-crime-rate"]
     assert monthly["period"].max() == pd.Timestamp("2025-11-01")
-    assert default_as_of(date(2025, 11, 22)) == date(2025, 11, 1)
+    assert default_as_of(date(2025, 11, 22)) == date(2025, 11, 17)  # that week's Monday
+    assert default_as_of(date(2025, 11, 17)) == date(2025, 11, 17)
 
 
 # -- catalog ----------------------------------------------------------------------------------
