@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import date
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from data.config import Config
 from data.db import make_engine, migrate
 
 POSTGRES_URL = os.environ.get("STATROOM_TEST_POSTGRES_URL", "")
@@ -85,3 +87,38 @@ def engine(database_url):
     migrate(engine)
     yield engine
     engine.dispose()
+
+
+DEMO_AS_OF = date(2026, 11, 16)
+
+
+@pytest.fixture(scope="session")
+def demo_database_url(tmp_path_factory) -> str:
+    """A SQLite file holding the demo city, pinned to DEMO_AS_OF, analytics refreshed (built once)."""
+    from data.demo import load_demo
+    from data.refresh import refresh
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    load_demo(engine, progress=False, as_of=DEMO_AS_OF)
+    refresh(engine, progress=False, as_of=DEMO_AS_OF)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def demo_app(demo_database_url):
+    """The Dash app on the demo city; anonymous visitors are staff viewers."""
+    from app import create_app
+
+    return create_app(
+        Config(database_url=demo_database_url, secret_key="test", anonymous_role="viewer")
+    )
+
+
+@pytest.fixture
+def demo_request(demo_app):
+    """A request context on the demo app, for calling page callbacks as plain functions."""
+    with demo_app.server.test_request_context("/"):
+        yield demo_app
