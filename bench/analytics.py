@@ -1,6 +1,7 @@
 """Benchmark of the analytics package: cost per series, and forecast calibration.
 
-Run: ``.venv/bin/python bench/analytics.py`` (about a minute on two cores).
+Run: ``.venv/bin/python bench/analytics.py`` (about a minute on two cores; ``--large``
+adds the large city's refresh, several minutes).
 
 1. **Cost per series** of each statistic, on synthetic series shaped like the demo city
    (monthly 96 points, weekly 420, quarterly 32; 25 neighbourhoods), median of a few
@@ -12,6 +13,8 @@ Run: ``.venv/bin/python bench/analytics.py`` (about a minute on two cores).
    longer 12-origin backtest, and the 12-origin backtest on only the last eight years (the
    demo city's history length). A calibrated 80% band covers about 80% of held-out
    points; the target is 70–90% on seasonal series.
+3. **Full refresh**: ``statroom refresh`` on the demo city (and with ``--large`` the large
+   city) in a temporary SQLite file.
 """
 
 from __future__ import annotations
@@ -248,11 +251,43 @@ def calibration_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def refresh_timing(size: str) -> dict[str, float]:
+    """Load the demo (or large) city into a temporary SQLite file and time ``refresh``."""
+    import tempfile
+
+    from data.db import make_engine, migrate
+    from data.demo import load_demo
+    from data.refresh import refresh
+
+    with tempfile.TemporaryDirectory() as folder:
+        engine = make_engine(f"sqlite:///{folder}/bench.db")
+        migrate(engine)
+        started = time.perf_counter()
+        rows = load_demo(engine, size=size, progress=False)
+        loaded = time.perf_counter() - started
+        result = refresh(engine, progress=False)
+        engine.dispose()
+    return {
+        "city": size,
+        "observations": rows,
+        "measures": result.measures,
+        "load s": round(loaded, 1),
+        "refresh s": round(result.seconds, 1),
+        "forecasts failed": len(result.failures),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="repetitions of cheap statistics")
     parser.add_argument("--skip-costs", action="store_true")
     parser.add_argument("--skip-calibration", action="store_true")
+    parser.add_argument("--skip-refresh", action="store_true")
+    parser.add_argument(
+        "--large",
+        action="store_true",
+        help="also time the refresh of the large city (several minutes)",
+    )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     pd.set_option("display.width", 200)
@@ -270,6 +305,11 @@ def main(argv: list[str] | None = None) -> int:
         for col, pts in (("cov80 (12 origins)", "points (12)"), ("cov80 (8 years)", "points (8y)")):
             pooled = np.average(seasonal[col], weights=seasonal[pts])
             print(f"Seasonal series, 80% band, pooled {col}: {pooled:.1%}")
+        print()
+    if not args.skip_refresh:
+        sizes = ["demo", "large"] if args.large else ["demo"]
+        print("Full statroom refresh on SQLite (budget: demo < 60 s, large <= 180 s):")
+        print(pd.DataFrame([refresh_timing(size) for size in sizes]).to_string(index=False))
     return 0
 
 

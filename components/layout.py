@@ -5,13 +5,16 @@ from __future__ import annotations
 import functools
 import logging
 from html import escape
+from urllib.parse import urlencode, urlsplit
 
 import dash
 import dash_bootstrap_components as dbc
+import flask
 from dash import Input, Output, State, dcc, html
 from sqlalchemy.exc import SQLAlchemyError
 
-from components.context import current_store
+from components.context import current_store, current_viewer
+from data.store import ROLE_RANK
 
 log = logging.getLogger("statroom")
 
@@ -157,6 +160,61 @@ def database_error_html() -> str:
         "<!doctype html><html lang=en><meta charset=utf-8><title>Statroom unavailable</title>"
         f"<body style='font-family:sans-serif;max-width:40rem;margin:4rem auto'>"
         f"<h1>{escape(UNAVAILABLE_TITLE)}</h1><p>{escape(UNAVAILABLE_ADVICE)}</p></body></html>"
+    )
+
+
+def requires(role: str):
+    """Wrap a page ``layout()`` so viewers below ``role`` see a sign-in prompt instead.
+
+    This only decides what the page shows; the data itself is protected in the
+    Store and the write functions, whatever the page does.
+    """
+
+    def decorate(layout_function):
+        @functools.wraps(layout_function)
+        def wrapper(*args, **kwargs):
+            viewer = current_viewer()
+            if ROLE_RANK[viewer.role] >= ROLE_RANK[role]:
+                return layout_function(*args, **kwargs)
+            return sign_in_prompt(viewer, role)
+
+        return wrapper
+
+    return decorate
+
+
+def sign_in_prompt(viewer, role: str) -> html.Div:
+    here = urlsplit(flask.request.referrer or "/").path if flask.has_request_context() else "/"
+    signed_in = viewer.role != "public"
+    return html.Div(
+        [
+            html.H1("Sign in to see this page", className="page-title"),
+            html.P(
+                f"This page is for city staff with the {role} role."
+                + (
+                    " Your account does not have it; ask a Statroom administrator."
+                    if signed_in
+                    else " Sign in with your staff account, or visit the public site."
+                ),
+                className="page-lede",
+            ),
+            html.Div(
+                [
+                    dbc.Button(
+                        "Sign in",
+                        href="/login?" + urlencode({"next": here}),
+                        color="primary",
+                        className="me-2",
+                    )
+                    if not signed_in
+                    else None,
+                    dbc.Button(
+                        "Go to the public site", href="/public", color="secondary", outline=True
+                    ),
+                ]
+            ),
+        ],
+        className="py-5",
     )
 
 
