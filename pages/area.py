@@ -1,0 +1,243 @@
+"""Priority area: one KPI tile per measure, sortable and filterable, state in the URL."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from urllib.parse import parse_qs
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, dcc, html, no_update
+from dash.exceptions import MissingCallbackContextException
+from sqlalchemy.exc import SQLAlchemyError
+
+from analytics.overview import (
+    SORT_LABELS,
+    SORTS,
+    arrange,
+    clean_view,
+    is_stale,
+    status_counts,
+    view_query,
+)
+from components.context import current_store
+from components.layout import guarded
+from components.tiles import area_href, counts_row, kpi_tile, recent_history
+
+log = logging.getLogger("statroom")
+
+ALL_DEPARTMENTS = "all"
+
+
+def area_title(area_id=None, **_kwargs) -> str:
+    try:
+        area = current_store().area(area_id) if area_id else None
+    except SQLAlchemyError:
+        area = None
+    return f"{area.name} · Statroom" if area else "Priority area · Statroom"
+
+
+dash.register_page(
+    __name__, path_template="/area/<area_id>", title=area_title, name="Priority area", order=1
+)
+
+
+class ids:
+    location = "area-location"
+    area = "area-id"
+    sort = "area-sort"
+    department = "area-department"
+    tiles = "area-tiles"
+    shown = "area-shown"
+
+
+def today() -> date:
+    """The date staleness is judged on (a function, so tests can pin it)."""
+    return date.today()
+
+
+@guarded
+def layout(area_id=None, sort=None, department=None, **_query):
+    store = current_store()
+    area = store.area(area_id) if area_id else None
+    if area is None:
+        return not_found()
+    measures = store.measures(area.id)
+    payloads = store.summary_payloads([m.id for m in measures])
+    departments = sorted({m.department for m in measures if m.department}, key=str.casefold)
+    sort, department = clean_view(sort, department, departments)
+    tiles, shown = render_tiles(store, area.id, measures, payloads, sort, department)
+    return html.Div(
+        [
+            dcc.Location(id=ids.location, refresh=False, search=view_query(sort, department)),
+            dcc.Store(id=ids.area, data=area.id),
+            dbc.Breadcrumb(
+                items=[{"label": "Overview", "href": "/"}, {"label": area.name, "active": True}]
+            ),
+            html.H1(area.name, className="page-title"),
+            html.P(area.description, className="page-lede"),
+            _summary(measures, payloads),
+            _toolbar(sort, department, departments),
+            html.P(shown, id=ids.shown, className="small-muted mb-2", **{"aria-live": "polite"}),
+            html.Div(tiles, id=ids.tiles),
+        ],
+        className="area-page",
+    )
+
+
+def not_found() -> html.Div:
+    return html.Div(
+        [
+            html.H1("We couldn't find that priority area", className="page-title"),
+            html.P(
+                "The link may be out of date, or the area may hold no measures you can see. "
+                "Pick an area from the overview.",
+                className="page-lede",
+            ),
+            dbc.Button("Go to the overview", href="/", color="primary"),
+        ],
+        className="py-5 area-not-found",
+    )
+
+
+def _summary(measures, payloads) -> html.Div:
+    counts = status_counts(
+        [payloads.get(m.id, {}).get("target_status") for m in measures],
+        [payloads.get(m.id, {}).get("has_new_signal") for m in measures],
+    )
+    as_of = today()
+    stale = sum(
+        is_stale(payloads.get(m.id, {}).get("latest_period"), m.frequency, m.update_lag_days, as_of)
+        for m in measures
+    )
+    words = f"{len(measures)} measure{'' if len(measures) == 1 else 's'}"
+    if stale:
+        words += f", {stale} with late data"
+    return html.Div(
+        [html.Span(words, className="fw-semibold me-2"), counts_row(counts)],
+        className="area-summary mb-3",
+    )
+
+
+def _toolbar(sort: str, department: str | None, departments: list[str]) -> html.Div:
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Label("Sort by", htmlFor=ids.sort, className="form-label mb-0"),
+                    dbc.Select(
+                        id=ids.sort,
+                        options=[{"label": SORT_LABELS[s], "value": s} for s in SORTS],
+                        value=sort,
+                        size="sm",
+                    ),
+                ],
+                className="area-control",
+            ),
+            html.Div(
+                [
+                    html.Label("Department", htmlFor=ids.department, className="form-label mb-0"),
+                    dbc.Select(
+                        id=ids.department,
+                        options=[{"label": "All departments", "value": ALL_DEPARTMENTS}]
+                        + [{"label": d, "value": d} for d in departments],
+                        value=department or ALL_DEPARTMENTS,
+                        size="sm",
+                    ),
+                ],
+                className="area-control",
+            ),
+        ],
+        className="area-toolbar",
+        role="group",
+        **{"aria-label": "Sort and filter the measures"},
+    )
+
+
+def render_tiles(store, area_id: str, measures, payloads, sort: str, department: str | None):
+    """The tile grid in the chosen order, and the "showing N of M" line."""
+    chosen = arrange(
+        measures,
+        sort,
+        department,
+        statuses={m.id: payloads.get(m.id, {}).get("target_status") for m in measures},
+    )
+    shown = f"Showing {len(chosen)} of {len(measures)} measures"
+    if department:
+        shown += f" from {department}"
+    shown += f", sorted by {SORT_LABELS[sort].split(' (')[0].lower()}."
+    if not chosen:
+        return (
+            dbc.Alert(
+                [
+                    "No measures in this area come from that department. ",
+                    dcc.Link("Show every department", href=area_href(area_id)),
+                ],
+                color="light",
+            ),
+            shown,
+        )
+    as_of = today()
+    tiles = []
+    for measure in chosen:
+        history = recent_history(store.series(measure.id))
+        tiles.append(
+            dbc.Col(
+                kpi_tile(measure, payloads.get(measure.id), history, as_of),
+                md=6,
+                lg=4,
+                xxl=3,
+                className="mb-4",
+            )
+        )
+    return dbc.Row(tiles, className="kpi-grid"), shown
+
+
+def _triggered() -> str | None:
+    try:
+        return dash.ctx.triggered_id
+    except MissingCallbackContextException:
+        return None
+
+
+@dash.callback(
+    Output(ids.tiles, "children"),
+    Output(ids.shown, "children"),
+    Output(ids.location, "search"),
+    Output(ids.sort, "value"),
+    Output(ids.department, "value"),
+    Input(ids.sort, "value"),
+    Input(ids.department, "value"),
+    Input(ids.location, "search"),
+    State(ids.area, "data"),
+    prevent_initial_call=True,
+)
+def update_view(sort, department, search, area_id):
+    """Re-arrange the tiles.
+
+    When a control changed, the URL's query string follows (a new history entry, so Back
+    returns to the previous arrangement); when the URL changed (Back/Forward), the
+    controls follow it.
+    """
+    if not isinstance(area_id, str) or not area_id:
+        raise dash.exceptions.PreventUpdate
+    sort, department, search = (
+        v if isinstance(v, str) else None for v in (sort, department, search)
+    )
+    from_url = _triggered() == ids.location
+    if from_url:
+        query = parse_qs((search or "").lstrip("?"))
+        sort = (query.get("sort") or [None])[0]
+        department = (query.get("department") or [None])[0]
+    store = current_store()
+    measures = store.measures(area_id)
+    if not measures:
+        raise dash.exceptions.PreventUpdate
+    departments = {m.department for m in measures if m.department}
+    sort, department = clean_view(sort, department, departments)
+    payloads = store.summary_payloads([m.id for m in measures])
+    tiles, shown = render_tiles(store, area_id, measures, payloads, sort, department)
+    if from_url:
+        return tiles, shown, no_update, sort, department or ALL_DEPARTMENTS
+    return tiles, shown, view_query(sort, department), no_update, no_update
