@@ -333,7 +333,8 @@ def choropleth(
     """Map of one period across neighborhoods; suppressed values are drawn hatched grey.
 
     ``cross_section`` has ``geography_id``, ``name``, ``value`` and ``suppressed``.
-    ``reverse`` darkens low values instead (for measures where lower is worse).
+    Cividis runs dark (low values) to light (high values); ``reverse=True`` flips it so
+    high values are dark. Callers choose so that "worse" is consistently darker.
     """
     prefix, spec, suffix = value_format(unit, decimals)
     shown = cross_section[~cross_section["suppressed"].astype(bool)]
@@ -422,7 +423,7 @@ def ranked_bars(
     if citywide is not None and pd.notna(citywide):
         figure.add_vline(
             x=citywide,
-            line=dict(color=theme.INK, width=1.5, dash="dash"),
+            line=dict(color=theme.REFERENCE, width=1.5, dash="dash"),
             annotation_text="Citywide",
             annotation_position="top",
         )

@@ -26,9 +26,11 @@ YELLOW = "#F0E442"
 INK = "#212529"
 MUTED = "#5c636a"
 GRID = "rgba(108,117,125,0.22)"
+#: Reference lines (citywide, zero) must read on light and dark cards alike.
+REFERENCE = "#868e96"
 PALETTE = [BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, YELLOW]
 
-#: Sequential, colour-blind-safe scale for maps (light = low, dark = high).
+#: Sequential, colour-blind-safe scale for maps: dark blue for low values, yellow for high.
 SEQUENTIAL = "Cividis"
 
 STATUS_COLOURS = {"met": GREEN, "near": ORANGE, "missed": VERMILLION}
