@@ -1,0 +1,239 @@
+"""Browser journeys on the measure page: the chart's layers and date range change in the
+browser and in the URL, a neighborhood opens from the bars, a shared link reopens the
+same view, Back restores the previous one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from dash.testing.wait import until
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.select import Select
+
+from data.db import make_engine
+from data.store import SYSTEM, Store
+
+EMS = "ems-response-time"
+ALL = "history,target,forecast,control,annotations,actions"
+
+
+@pytest.fixture
+def store(demo_database_url):
+    return Store(make_engine(demo_database_url), SYSTEM)
+
+
+def open_measure(dash_duo, path: str) -> None:
+    dash_duo.driver.get(dash_duo.server_url + path)
+    dash_duo.wait_for_element("#measure-graph .js-plotly-plot", timeout=30)
+    until(lambda: chart(dash_duo)["traces"], timeout=10)
+    dash_duo._wait_for_callbacks()
+
+
+def chart(dash_duo) -> dict:
+    """What the main chart shows: its traces (name, layer, visible) and axis ranges."""
+    return dash_duo.driver.execute_script(
+        """
+        const gd = document.querySelector('#measure-graph .js-plotly-plot');
+        if (!gd || !gd.data) { return {traces: []}; }
+        return {
+            traces: gd.data.map(t => ({name: t.name || '', layer: t.meta || '',
+                                       visible: t.visible !== false && t.visible !== 'legendonly'})),
+            x: gd.layout.xaxis.range,
+            y: gd.layout.yaxis.range,
+            shapes: (gd.layout.shapes || []).map(s => s.visible !== false),
+        };
+        """
+    )
+
+
+def shown(dash_duo, layer: str) -> list[str]:
+    return [t["name"] for t in chart(dash_duo)["traces"] if t["layer"] == layer and t["visible"]]
+
+
+def query(dash_duo) -> dict:
+    return {k: v[0] for k, v in parse_qs(urlparse(dash_duo.driver.current_url).query).items()}
+
+
+def click(dash_duo, element) -> None:
+    """Scroll ``element`` into view at once (Bootstrap scrolls smoothly) and click it."""
+    dash_duo.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element
+    )
+    element.click()
+
+
+def switch(dash_duo, layer: str):
+    return dash_duo.find_element(f"label[for='_dbcprivate_checklist_measure-layers_input_{layer}']")
+
+
+def test_msr101_chart_shows_target_forecast_band_and_signals(dash_duo, demo_app, store):
+    dash_duo.start_server(demo_app)
+    open_measure(dash_duo, f"/measure/{EMS}")
+    assert dash_duo.find_element("#main h1").text == "Average EMS response time"
+    assert "Target" in shown(dash_duo, "target")
+    assert {"80% forecast range", "95% forecast range", "Forecast"} <= set(
+        shown(dash_duo, "forecast")
+    )
+    assert {"Signal", "Centre line"} <= set(shown(dash_duo, "control"))
+    assert "Actual" in shown(dash_duo, "history")
+    assert chart(dash_duo)["x"][0].startswith("2021-10-17")  # the 5-year default
+    # The signal's rule is named on hover.
+    hover = dash_duo.driver.execute_script(
+        "const gd = document.querySelector('#measure-graph .js-plotly-plot');"
+        "return gd.data.find(t => t.name === 'Signal').customdata.slice(-1)[0];"
+    )
+    assert hover.startswith("4 of 5 values below the centre line")
+    stats = dash_duo.find_element(".measure-stats").text
+    assert "chance of meeting the FY2027 target of 7.6 minutes" in stats
+    assert "Underconfident" in stats
+    assert dash_duo.get_logs() == []
+
+
+def test_msr102_switching_a_layer_off_removes_it_and_updates_the_url(dash_duo, demo_app):
+    dash_duo.start_server(demo_app)
+    open_measure(dash_duo, f"/measure/{EMS}")
+    switch(dash_duo, "forecast").click()
+    until(lambda: shown(dash_duo, "forecast") == [], timeout=5)
+    assert "Target" in shown(dash_duo, "target")  # the others stay
+    until(lambda: query(dash_duo).get("layers") == ALL.replace("forecast,", ""), timeout=5)
+    switch(dash_duo, "annotations").click()
+    until(lambda: not any(chart(dash_duo)["shapes"]), timeout=5)
+    switch(dash_duo, "forecast").click()
+    until(lambda: "Forecast" in shown(dash_duo, "forecast"), timeout=5)
+    assert dash_duo.get_logs() == []
+
+
+def test_msr103_date_presets_and_months_change_the_x_range_and_the_url(dash_duo, demo_app):
+    dash_duo.start_server(demo_app)
+    open_measure(dash_duo, f"/measure/{EMS}")
+    y_before = chart(dash_duo)["y"]
+    dash_duo.find_element(
+        "label[for='_dbcprivate_radioitems_measure-range-preset_input_2y']"
+    ).click()
+    until(lambda: chart(dash_duo)["x"][0].startswith("2024-10-17"), timeout=5)
+    assert chart(dash_duo)["x"][1].startswith("2027-11-01")
+    until(lambda: query(dash_duo).get("range") == "2y", timeout=5)
+    assert Select(dash_duo.find_element("#measure-range-from")).first_selected_option.text == (
+        "Nov 2024"
+    )
+    assert chart(dash_duo)["y"][1] < y_before[1]  # y refits to the shorter window
+
+    # Keyboard: the from-month select, then the "All" preset by arrow keys.
+    Select(dash_duo.find_element("#measure-range-from")).select_by_visible_text("Jan 2020")
+    until(lambda: chart(dash_duo)["x"][0].startswith("2019-12-17"), timeout=5)
+    until(lambda: query(dash_duo).get("from") == "2020-01", timeout=5)
+    assert "range" not in query(dash_duo) and query(dash_duo)["to"] == "2027-10"
+    radio = dash_duo.find_element("#_dbcprivate_radioitems_measure-range-preset_input_5y")
+    dash_duo.driver.execute_script("arguments[0].focus();", radio)
+    radio.send_keys(Keys.SPACE)
+    until(lambda: query(dash_duo).get("range") == "5y", timeout=5)
+    radio.send_keys(Keys.ARROW_RIGHT)
+    until(lambda: query(dash_duo).get("range") == "all", timeout=5)
+    until(lambda: chart(dash_duo)["x"][0].startswith("2018-10-17"), timeout=5)
+    assert dash_duo.get_logs() == []
+
+
+def test_msr104_clicking_a_neighborhood_bar_opens_its_series(dash_duo, demo_app):
+    dash_duo.start_server(demo_app)
+    open_measure(dash_duo, f"/measure/{EMS}?range=2y")
+    dash_duo.wait_for_element("#measure-bars .js-plotly-plot .point", timeout=20)
+    bar = dash_duo.find_elements("#measure-bars .js-plotly-plot .bars .point path")[0]
+    dash_duo.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", bar
+    )
+    ActionChains(dash_duo.driver).move_to_element(bar).click().perform()
+    until(lambda: "geography" in query(dash_duo), timeout=10)
+    geography = query(dash_duo)["geography"]
+    assert query(dash_duo)["range"] == "2y"  # the view is kept
+    dash_duo.wait_for_contains_text(".showing-bar", "back to citywide", timeout=20)
+    until(lambda: any(t["name"] == "Citywide" for t in chart(dash_duo)["traces"]), timeout=10)
+    assert shown(dash_duo, "forecast") == []
+    assert "Forecasts are citywide only" in dash_duo.find_element(".measure-stats").text
+    # Back to citywide through the link.
+    click(dash_duo, dash_duo.find_element(".back-to-citywide"))
+    until(lambda: "geography" not in query(dash_duo), timeout=10)
+    until(lambda: "Forecast" in shown(dash_duo, "forecast"), timeout=20)
+    assert geography
+    assert dash_duo.get_logs() == []
+
+
+def test_msr105_a_shared_link_reopens_the_same_view(dash_duo, demo_app, store):
+    dash_duo.start_server(demo_app)
+    open_measure(
+        dash_duo,
+        f"/measure/{EMS}?layers=history,target&from=2023-01&to=2024-12&geography=ahuntsic",
+    )
+    dash_duo.wait_for_contains_text(".showing-bar", "Ahuntsic", timeout=20)
+    view = chart(dash_duo)
+    assert view["x"][0].startswith("2022-12-17") and view["x"][1].startswith("2025-01-01")
+    assert shown(dash_duo, "control") == [] and shown(dash_duo, "forecast") == []
+    assert "Target" in shown(dash_duo, "target")
+    checked = dash_duo.driver.execute_script(
+        "return Array.from(document.querySelectorAll('#measure-layers input:checked'), e => e.value);"
+    )
+    assert checked == ["history", "target"]
+    assert Select(dash_duo.find_element("#measure-range-to")).first_selected_option.text == (
+        "Dec 2024"
+    )
+    assert not dash_duo.driver.execute_script(
+        "return Array.from(document.querySelectorAll('#measure-range-preset input')).some(e => e.checked);"
+    )
+    # The citywide link keeps the view.
+    back = dash_duo.find_element(".back-to-citywide").get_attribute("href")
+    assert back.endswith(f"/measure/{EMS}?layers=history,target&from=2023-01&to=2024-12")
+    assert dash_duo.get_logs() == []
+
+
+def test_msr106_back_restores_the_previous_view(dash_duo, demo_app):
+    dash_duo.start_server(demo_app)
+    # From the bare address: Back returns to it, and to the default view.
+    open_measure(dash_duo, f"/measure/{EMS}")
+    dash_duo.find_element(
+        "label[for='_dbcprivate_radioitems_measure-range-preset_input_2y']"
+    ).click()
+    until(lambda: query(dash_duo).get("range") == "2y", timeout=5)
+    switch(dash_duo, "control").click()
+    until(lambda: "control" not in query(dash_duo).get("layers", "x"), timeout=5)
+    until(lambda: shown(dash_duo, "control") == [], timeout=5)
+    dash_duo.driver.back()
+    until(lambda: "Signal" in shown(dash_duo, "control"), timeout=10)
+    assert chart(dash_duo)["x"][0].startswith("2024-10-17")  # still 2 years
+    dash_duo.driver.back()
+    until(lambda: query(dash_duo) == {}, timeout=5)
+    until(lambda: chart(dash_duo)["x"][0].startswith("2021-10-17"), timeout=10)
+    assert dash_duo.driver.execute_script(
+        "return document.querySelector('#_dbcprivate_checklist_measure-layers_input_control').checked;"
+    )
+    assert dash_duo.get_logs() == []
+
+
+def test_msr107_data_table_and_csv_download_button(dash_duo, demo_app, store):
+    dash_duo.start_server(demo_app)
+    open_measure(dash_duo, f"/measure/{EMS}")
+    click(dash_duo, dash_duo.find_element(".measure-chart-card details summary"))
+    rows = dash_duo.find_elements(".measure-chart-card .measure-data-table tbody tr")
+    assert len(rows) == len(store.series(EMS))
+    assert rows[0].find_element(By.CSS_SELECTOR, "th").text == "October 2026"
+    # Headless Chromium saves downloads only when told where.
+    dash_duo.driver.execute_cdp_cmd(
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": dash_duo.download_path}
+    )
+    click(dash_duo, dash_duo.find_element("#measure-download-button"))
+    saved = Path(dash_duo.download_path) / f"{EMS}.csv"
+    until(saved.exists, timeout=10)
+    lines = saved.read_text().splitlines()
+    assert lines[0].startswith("measure_id,geography_id,period,value")
+    assert len(lines) == len(store.series(EMS)) + 1
+    assert dash_duo.get_logs() == []
+
+
+def test_msr108_unknown_measure_is_a_friendly_not_found(dash_duo, demo_app):
+    dash_duo.start_server(demo_app)
+    dash_duo.driver.get(dash_duo.server_url + "/measure/no-such-measure")
+    dash_duo.wait_for_text_to_equal("#main h1", "We couldn't find that measure", timeout=20)
+    assert dash_duo.find_element("#main a.btn").get_attribute("href").endswith("/")
+    assert dash_duo.get_logs() == []
