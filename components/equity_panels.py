@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import dash_bootstrap_components as dbc
 import pandas as pd
 import plotly.graph_objects as go
-from dash import dcc, get_asset_url, html
+from dash import dcc, html
 
 from analytics.equity_view import (
     GAP_VERDICT_LABELS,
@@ -46,7 +46,6 @@ REFERENCE_GREY = "#868e96"
 #: Plotly's geo charts load a base-map topology even when the base map is hidden, from a
 #: CDN by default, which the content security policy (and offline city networks) block.
 #: An empty topology is served from our assets instead: the map draws only our boundaries.
-MAP_CONFIG = {"displayModeBar": False, "scrollZoom": False}
 
 
 @dataclass
@@ -317,8 +316,7 @@ def _map_card(data: ExplorerData, ids) -> dbc.Card:
                         dcc.Graph(
                             id=ids.map,
                             figure=map_figure(data) if len(frame) else figures.empty_figure(""),
-                            config=MAP_CONFIG
-                            | {"topojsonURL": get_asset_url("statroom/topojson/")},
+                            config=figures.map_config(),
                             className="equity-map",
                         ),
                         role="figure",

@@ -26,6 +26,22 @@ LAYER_LABELS = {
 }
 
 
+def map_config() -> dict:
+    """``dcc.Graph`` config for maps.
+
+    plotly.js fetches a base-map topojson even for custom GeoJSON; point it at the
+    empty one in assets (the CSP forbids the CDN, and city networks may be offline).
+    Call it inside a request: asset URLs depend on the app's path prefix.
+    """
+    import dash
+
+    return {
+        "displayModeBar": False,
+        "scrollZoom": False,
+        "topojsonURL": dash.get_asset_url("statroom/topojson/"),
+    }
+
+
 def plot_text(text) -> str:
     """Escape user-supplied text so plotly shows it literally (no tags, no links)."""
     return escape("" if text is None else str(text), quote=False)

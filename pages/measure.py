@@ -65,16 +65,6 @@ GRAPH_CONFIG = {
 }
 
 
-def _map_config() -> dict:
-    return {
-        "displayModeBar": False,
-        "scrollZoom": False,
-        # plotly.js fetches a base-map topojson even for custom GeoJSON; serve the empty one
-        # in assets (the CSP forbids the CDN, and city networks may be offline).
-        "topojsonURL": dash.get_asset_url("statroom/topojson/"),
-    }
-
-
 def today() -> date:
     """The date staleness and due dates are judged against (pinned in tests)."""
     return date.today()
@@ -539,7 +529,7 @@ def _neighborhoods_card(measure, equity: dict | None, store, view, geography: st
                     [
                         dbc.Col(
                             html.Div(
-                                dcc.Graph(id=ids.map, figure=mapped, config=_map_config()),
+                                dcc.Graph(id=ids.map, figure=mapped, config=figures.map_config()),
                                 role="img",
                                 **{
                                     "aria-label": f"Map of {measure.name} by neighborhood, {period}"
