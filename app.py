@@ -15,7 +15,7 @@ import flask
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from api import auth, security
+from api import auth, memo_routes, security
 from api import v1 as api_v1
 from components import layout as shell
 from components.context import EXTENSION_KEY
@@ -58,10 +58,13 @@ def create_app(config: Config | None = None) -> dash.Dash:
         suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
+    # Screen readers pick their voice from the page's language (WCAG 3.1.1).
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     app.layout = shell.app_shell
     shell.register_callbacks(app)
     auth.register(server)
     api_v1.register(server)
+    memo_routes.register(server)
     _register_routes(server, engine)
     security.install(server, app.csp_hashes, config.frame_ancestors)
     return app

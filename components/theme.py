@@ -72,5 +72,8 @@ def projector(figure: go.Figure) -> go.Figure:
     """A copy of ``figure`` restyled for a projector: large type, thicker lines."""
     figure = copy.deepcopy(figure)
     figure.update_layout(template="statroom_projector")
-    figure.update_traces(selector=dict(type="scatter"), line_width=4)
+    for trace in figure.data:
+        # Thicken drawn lines only: bands and boxes use width 0 and must stay invisible.
+        if trace.type == "scatter" and (trace.line.width is None or trace.line.width > 0):
+            trace.line.width = 4
     return figure

@@ -89,6 +89,7 @@ import pandas as pd
 from sqlalchemy import Engine, insert
 from sqlalchemy.orm import Session
 
+from data.cache import bump_data_version
 from data.catalog import (
     AnnotationSpec,
     AreaSpec,
@@ -1731,7 +1732,7 @@ def _meetings(as_of: date) -> tuple[list[DemoMeeting], list[DemoAction]]:
         memo_text="Pothole repair times have improved since the crew expansion, but three "
         "neighborhoods still lag. The sidewalk backlog keeps growing, streetlight repairs are "
         "slower than a year ago and traffic deaths and serious injuries are above target.",
-        memo_sent_at=_at(infra_day - timedelta(days=2), 16),
+        memo_sent_at=_at(infra_day - timedelta(days=3), 16),  # 66 h ahead: on time
         followup_text="Four actions agreed: a sidewalk backlog plan, a map of long streetlight "
         "outages for council offices, a night-shift pothole pilot and a Vision Zero corridor "
         "report.",
@@ -2089,6 +2090,7 @@ def write_demo_city(
                 chunk = frame.iloc[start : start + WRITE_CHUNK_ROWS]
                 written += upsert_observations(conn, chunk, progress=progress or None)
             _write_meetings(conn, city)
+            bump_data_version(conn)  # app processes drop their cached reads
             conn.execute(
                 insert(ImportLog),
                 {

@@ -12,18 +12,23 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 import pandas as pd
-from sqlalchemy import Engine, Select, and_, delete, func, or_, select
+from sqlalchemy import Engine, Select, String, and_, delete, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
+from data.cache import StoreCache, bump_data_version, cached_read
 from data.models import (
     CITYWIDE,
     ActionItem,
+    ActionStatusChange,
+    AgendaItem,
     Annotation,
     City,
     Geography,
     ImportLog,
     Measure,
     MeasureSummary,
+    Meeting,
+    MeetingNote,
     Observation,
     PriorityArea,
     Target,
@@ -154,12 +159,14 @@ def _measure_columns():
 class Store:
     """Read access to the Statroom store for one viewer."""
 
-    def __init__(self, engine: Engine, viewer: Viewer = PUBLIC):
+    def __init__(self, engine: Engine, viewer: Viewer = PUBLIC, cache: StoreCache | None = None):
         self.engine = engine
         self.viewer = viewer
+        #: Reads marked ``@cached_read`` go through it (keyed by visibility and data version).
+        self.cache = cache
 
     def for_viewer(self, viewer: Viewer) -> Store:
-        return Store(self.engine, viewer)
+        return Store(self.engine, viewer, self.cache)
 
     # -- visibility: the single place it is applied ---------------------------------------
 
@@ -181,6 +188,7 @@ class Store:
 
     # -- catalog ------------------------------------------------------------------------
 
+    @cached_read
     def city(self) -> CityInfo:
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -190,6 +198,7 @@ class Store:
             return CityInfo(name="Statroom", fiscal_year_start_month=7, boundaries_note="")
         return CityInfo(*row)
 
+    @cached_read
     def areas(self) -> list[AreaInfo]:
         """Priority areas that hold at least one measure the viewer may see."""
         visible = self._visible(select(Measure.area_id).distinct())
@@ -216,6 +225,7 @@ class Store:
             .order_by(PriorityArea.display_order, Measure.display_order, Measure.name)
         )
 
+    @cached_read
     def measures(self, area_id: str | None = None) -> list[MeasureInfo]:
         stmt = self._measure_select()
         if area_id is not None:
@@ -223,12 +233,14 @@ class Store:
         with self.engine.connect() as conn:
             return [MeasureInfo(**row._mapping) for row in conn.execute(stmt)]
 
+    @cached_read
     def measure(self, measure_id: str) -> MeasureInfo | None:
         stmt = self._measure_select().where(Measure.id == measure_id)
         with self.engine.connect() as conn:
             row = conn.execute(stmt).first()
         return MeasureInfo(**row._mapping) if row else None
 
+    @cached_read
     def geographies(self, include_citywide: bool = False) -> list[GeographyInfo]:
         stmt = select(
             Geography.id,
@@ -243,6 +255,7 @@ class Store:
         with self.engine.connect() as conn:
             return [GeographyInfo(*row) for row in conn.execute(stmt)]
 
+    @cached_read
     def geographies_frame(self) -> pd.DataFrame:
         """Neighborhoods as a frame: id, name, population, equity_priority."""
         rows = self.geographies()
@@ -251,6 +264,7 @@ class Store:
             columns=["id", "name", "population", "equity_priority"],
         )
 
+    @cached_read
     def boundaries(self) -> dict:
         """A GeoJSON FeatureCollection of the neighborhoods; each feature's id is the geography id."""
         stmt = (
@@ -274,6 +288,7 @@ class Store:
             .where(Observation.measure_id == measure_id)
         )
 
+    @cached_read
     def series(
         self,
         measure_id: str,
@@ -289,6 +304,7 @@ class Store:
         stmt = _period_range(stmt, start, end).order_by(Observation.period)
         return self._frame(stmt, SERIES_COLUMNS)
 
+    @cached_read
     def panel(
         self, measure_id: str, start: date | None = None, end: date | None = None
     ) -> pd.DataFrame:
@@ -308,6 +324,42 @@ class Store:
         )
         return self._frame(stmt, PANEL_COLUMNS)
 
+    def observations(self, measure_id: str) -> pd.DataFrame:
+        """Every geography's series of a measure, citywide included, in one query:
+        geography_id, period, value, numerator, denominator (``statroom refresh`` reads
+        each measure with this).
+
+        Periods come back in the driver's own form (ISO text on SQLite, dates on
+        PostgreSQL) and are parsed in one vectorised step: on millions of rows that is
+        several times faster than converting each row to a ``date`` first.
+        """
+        stmt = self._observation_select(
+            measure_id,
+            [
+                Observation.geography_id,
+                type_coerce(Observation.period, String).label("period"),
+                Observation.value,
+                Observation.numerator,
+                Observation.denominator,
+            ],
+        ).order_by(Observation.geography_id, Observation.period)
+        frame = self._frame(stmt, PANEL_COLUMNS)
+        frame["period"] = frame["period"].astype("datetime64[s]")  # as series() and panel()
+        return frame
+
+    @cached_read
+    def measures_with_neighborhoods(self) -> set[str]:
+        """Ids of the visible measures that have at least one neighborhood observation."""
+        has_panel = (
+            select(Observation.measure_id)
+            .where(Observation.measure_id == Measure.id, Observation.geography_id != CITYWIDE)
+            .exists()
+        )
+        stmt = self._visible(select(Measure.id).where(has_panel))
+        with self.engine.connect() as conn:
+            return set(conn.execute(stmt).scalars())
+
+    @cached_read
     def latest_observations(self, geography_id: str = CITYWIDE) -> pd.DataFrame:
         """The newest observation of every visible measure: measure_id, period, value."""
         newest = (
@@ -330,6 +382,7 @@ class Store:
         )
         return self._frame(stmt, ["measure_id", "period", "value"])
 
+    @cached_read
     def observation_count(self) -> int:
         stmt = self._visible(
             select(func.count())
@@ -341,6 +394,7 @@ class Store:
 
     # -- targets and annotations --------------------------------------------------------
 
+    @cached_read
     def targets(self, measure_id: str) -> pd.DataFrame:
         stmt = self._visible(
             select(
@@ -385,6 +439,7 @@ class Store:
 
     # -- stored analytics ---------------------------------------------------------------
 
+    @cached_read
     def summary(self, measure_id: str, geography_id: str = CITYWIDE) -> SummaryInfo | None:
         stmt = self._visible(
             select(MeasureSummary)
@@ -404,6 +459,7 @@ class Store:
                 **{name: getattr(row, name) for name in SUMMARY_FLAT_COLUMNS}, payload=row.payload
             )
 
+    @cached_read
     def summaries(self, geography_id: str = CITYWIDE) -> pd.DataFrame:
         """The flat summary columns of every visible measure, for listings."""
         stmt = self._visible(
@@ -412,6 +468,22 @@ class Store:
             .where(MeasureSummary.geography_id == geography_id)
         )
         return self._frame(stmt, SUMMARY_FLAT_COLUMNS)
+
+    @cached_read
+    def summary_payloads(
+        self, measure_ids: Iterable[str] | None = None, geography_id: str = CITYWIDE
+    ) -> dict[str, dict]:
+        """The stored payloads of visible measures (all, or ``measure_ids``) in one query:
+        measure id → payload."""
+        stmt = self._visible(
+            select(MeasureSummary.measure_id, MeasureSummary.payload)
+            .join(Measure, Measure.id == MeasureSummary.measure_id)
+            .where(MeasureSummary.geography_id == geography_id)
+        )
+        if measure_ids is not None:
+            stmt = stmt.where(MeasureSummary.measure_id.in_(list(measure_ids)))
+        with self.engine.connect() as conn:
+            return {measure_id: payload or {} for measure_id, payload in conn.execute(stmt)}
 
     # -- action items -------------------------------------------------------------------
 
@@ -437,6 +509,199 @@ class Store:
         if open_only:
             stmt = stmt.where(ActionItem.status.in_(["open", "in_progress"]))
         return self._frame(stmt.order_by(ActionItem.due_date), ACTION_COLUMNS)
+
+    # -- meetings -----------------------------------------------------------------------
+    # Meetings, agendas, notes and action items are internal working records: the public
+    # sees none of them. Writes go through data.meetings.
+
+    def meetings(self) -> pd.DataFrame:
+        """Every meeting, latest first, with its agenda size and number of actions agreed."""
+        if not self.viewer.can_see_internal:
+            return pd.DataFrame(columns=MEETING_COLUMNS)
+        items = (
+            select(
+                AgendaItem.meeting_id,
+                func.count().label("n_items"),
+                func.sum(AgendaItem.minutes).label("agenda_minutes"),
+            )
+            .group_by(AgendaItem.meeting_id)
+            .subquery()
+        )
+        agreed = (
+            select(ActionItem.meeting_id, func.count().label("n_actions"))
+            .group_by(ActionItem.meeting_id)
+            .subquery()
+        )
+        stmt = (
+            select(
+                *[getattr(Meeting, c) for c in _MEETING_FIELDS],
+                func.coalesce(items.c.n_items, 0),
+                func.coalesce(items.c.agenda_minutes, 0),
+                func.coalesce(agreed.c.n_actions, 0),
+            )
+            .outerjoin(items, items.c.meeting_id == Meeting.id)
+            .outerjoin(agreed, agreed.c.meeting_id == Meeting.id)
+            .order_by(Meeting.scheduled_for.desc(), Meeting.id.desc())
+        )
+        with self.engine.connect() as conn:
+            rows = [
+                _meeting_record(row[: len(_MEETING_FIELDS)])
+                | dict(zip(("n_items", "agenda_minutes", "n_actions"), row[-3:], strict=True))
+                for row in conn.execute(stmt)
+            ]
+        frame = pd.DataFrame(rows, columns=MEETING_COLUMNS)
+        return _datetimes(
+            frame, ["scheduled_for", "memo_sent_at", "followup_sent_at", "created_at"]
+        )
+
+    def meeting(self, meeting_id) -> MeetingInfo | None:
+        """One meeting with its memo and follow-up texts, or None."""
+        if not self.viewer.can_see_internal or not _is_int(meeting_id):
+            return None
+        stmt = select(
+            *[getattr(Meeting, c) for c in _MEETING_FIELDS],
+            Meeting.memo_text,
+            Meeting.followup_text,
+        ).where(Meeting.id == int(meeting_id))
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        if row is None:
+            return None
+        record = _meeting_record(row[: len(_MEETING_FIELDS)])
+        return MeetingInfo(**record, memo_text=row[-2] or "", followup_text=row[-1] or "")
+
+    def agenda(self, meeting_id) -> pd.DataFrame:
+        """A meeting's agenda in order: id, position, section, title, measure_id, ..."""
+        if not self.viewer.can_see_internal or not _is_int(meeting_id):
+            return pd.DataFrame(columns=AGENDA_COLUMNS)
+        stmt = (
+            select(*[getattr(AgendaItem, c) for c in AGENDA_COLUMNS])
+            .where(AgendaItem.meeting_id == int(meeting_id))
+            .order_by(AgendaItem.position, AgendaItem.id)
+        )
+        return _none_for_missing(
+            self._frame(stmt, AGENDA_COLUMNS), ["measure_id", "action_item_id"]
+        )
+
+    def meeting_notes(self, meeting_id) -> pd.DataFrame:
+        """Notes taken in a meeting, oldest first."""
+        if not self.viewer.can_see_internal or not _is_int(meeting_id):
+            return pd.DataFrame(columns=NOTE_COLUMNS)
+        stmt = (
+            select(*[getattr(MeetingNote, c) for c in NOTE_COLUMNS])
+            .where(MeetingNote.meeting_id == int(meeting_id))
+            .order_by(MeetingNote.created_at, MeetingNote.id)
+        )
+        frame = _datetimes(self._frame(stmt, NOTE_COLUMNS), ["created_at"])
+        return _none_for_missing(frame, ["agenda_item_id"])
+
+    def meeting_annotations(self, meeting_id) -> pd.DataFrame:
+        """Chart annotations captured in a meeting, oldest first."""
+        if not self.viewer.can_see_internal or not _is_int(meeting_id):
+            return pd.DataFrame(columns=MEETING_ANNOTATION_COLUMNS)
+        stmt = (
+            select(*[getattr(Annotation, c) for c in MEETING_ANNOTATION_COLUMNS])
+            .where(Annotation.meeting_id == int(meeting_id))
+            .order_by(Annotation.created_at, Annotation.id)
+        )
+        frame = _datetimes(self._frame(stmt, MEETING_ANNOTATION_COLUMNS), ["created_at"])
+        return _none_for_missing(frame, ["measure_id", "end_date"])
+
+    def action_items(
+        self,
+        *,
+        owner: str | None = None,
+        department: str | None = None,
+        status: str | Iterable[str] | None = None,
+        meeting_id=None,
+        measure_id: str | None = None,
+    ) -> pd.DataFrame:
+        """Action items with their meeting and measure names, filtered; soonest due first."""
+        if not self.viewer.can_see_internal:
+            return pd.DataFrame(columns=ACTION_ITEM_COLUMNS)
+        stmt = (
+            select(
+                *[getattr(ActionItem, c) for c in ACTION_COLUMNS],
+                ActionItem.created_at,
+                Meeting.title,
+                Meeting.scheduled_for,
+                Measure.name,
+            )
+            .outerjoin(Meeting, Meeting.id == ActionItem.meeting_id)
+            .outerjoin(Measure, Measure.id == ActionItem.measure_id)
+            .order_by(ActionItem.due_date, ActionItem.id)
+        )
+        if owner:
+            stmt = stmt.where(ActionItem.owner == owner)
+        if department:
+            stmt = stmt.where(ActionItem.department == department)
+        if status:
+            stmt = stmt.where(
+                ActionItem.status.in_([status] if isinstance(status, str) else list(status))
+            )
+        if meeting_id not in (None, ""):
+            if not _is_int(meeting_id):
+                return pd.DataFrame(columns=ACTION_ITEM_COLUMNS)
+            stmt = stmt.where(ActionItem.meeting_id == int(meeting_id))
+        if measure_id:
+            stmt = stmt.where(ActionItem.measure_id == measure_id)
+        frame = _datetimes(self._frame(stmt, ACTION_ITEM_COLUMNS), ["created_at", "meeting_date"])
+        return _none_for_missing(
+            frame, ["measure_id", "meeting_id", "completed_at", "meeting_title", "measure_name"]
+        )
+
+    def action_history(self, action_ids: Iterable[int] | None = None) -> pd.DataFrame:
+        """Status changes of action items (all, or ``action_ids``), oldest first per item."""
+        if not self.viewer.can_see_internal:
+            return pd.DataFrame(columns=HISTORY_COLUMNS)
+        stmt = select(
+            ActionStatusChange.action_id,
+            ActionStatusChange.old_status,
+            ActionStatusChange.new_status,
+            ActionStatusChange.changed_by,
+            ActionStatusChange.changed_at,
+            ActionStatusChange.comment,
+        ).order_by(
+            ActionStatusChange.action_id, ActionStatusChange.changed_at, ActionStatusChange.id
+        )
+        if action_ids is not None:
+            stmt = stmt.where(ActionStatusChange.action_id.in_([int(i) for i in action_ids]))
+        return _datetimes(self._frame(stmt, HISTORY_COLUMNS), ["changed_at"])
+
+    def meeting_activity(self, meeting_id) -> dict[str, str]:
+        """Cheap fingerprints of what was captured for a meeting, for live polling: one
+        string each for the meeting row, its agenda, actions, annotations and notes, which
+        changes whenever that part changes."""
+        if not self.viewer.can_see_internal or not _is_int(meeting_id):
+            return {}
+        mid = int(meeting_id)
+
+        def scalar(column, model, where):
+            return select(column).select_from(model).where(where).scalar_subquery()
+
+        parts = {"meeting": [scalar(func.max(Meeting.version), Meeting, Meeting.id == mid)]}
+        for name, model, where in (
+            ("agenda", AgendaItem, AgendaItem.meeting_id == mid),
+            ("actions", ActionItem, ActionItem.meeting_id == mid),
+            ("annotations", Annotation, Annotation.meeting_id == mid),
+        ):
+            parts[name] = [
+                scalar(func.count(), model, where),
+                scalar(func.max(model.id), model, where),
+                scalar(func.sum(model.version), model, where),
+            ]
+        note = MeetingNote.meeting_id == mid
+        parts["notes"] = [
+            scalar(func.count(), MeetingNote, note),
+            scalar(func.max(MeetingNote.id), MeetingNote, note),
+        ]
+        columns = [column for group in parts.values() for column in group]
+        with self.engine.connect() as conn:
+            values = iter(conn.execute(select(*columns)).one())
+        return {
+            name: "-".join("" if v is None else str(v) for v in [next(values) for _ in group])
+            for name, group in parts.items()
+        }
 
     # -- import history -----------------------------------------------------------------
 
@@ -492,6 +757,120 @@ ACTION_COLUMNS = [
     "completed_at",
     "version",
 ]
+_MEETING_FIELDS = [
+    "id",
+    "title",
+    "scheduled_for",
+    "status",
+    "scope",
+    "attendees",
+    "memo_sent_at",
+    "followup_sent_at",
+    "created_at",
+    "version",
+]
+MEETING_COLUMNS = [
+    "id",
+    "title",
+    "scheduled_for",
+    "status",
+    "areas",
+    "departments",
+    "attendees",
+    "memo_sent_at",
+    "followup_sent_at",
+    "created_at",
+    "version",
+    "n_items",
+    "agenda_minutes",
+    "n_actions",
+]
+AGENDA_COLUMNS = [
+    "id",
+    "position",
+    "section",
+    "title",
+    "measure_id",
+    "action_item_id",
+    "minutes",
+    "reason",
+    "version",
+]
+NOTE_COLUMNS = ["id", "agenda_item_id", "body", "author", "created_at"]
+MEETING_ANNOTATION_COLUMNS = [
+    *ANNOTATION_COLUMNS,
+    "is_public",
+    "source",
+    "created_by",
+    "created_at",
+]
+ACTION_ITEM_COLUMNS = [
+    *ACTION_COLUMNS,
+    "created_at",
+    "meeting_title",
+    "meeting_date",
+    "measure_name",
+]
+HISTORY_COLUMNS = ["action_id", "old_status", "new_status", "changed_by", "changed_at", "comment"]
+
+
+@dataclass(frozen=True)
+class MeetingInfo:
+    id: int
+    title: str
+    scheduled_for: datetime
+    status: str
+    areas: tuple[str, ...]
+    departments: tuple[str, ...]
+    attendees: tuple[str, ...]
+    memo_sent_at: datetime | None
+    followup_sent_at: datetime | None
+    created_at: datetime
+    version: int
+    memo_text: str = ""
+    followup_text: str = ""
+
+    @property
+    def scope(self) -> dict:
+        return {"areas": list(self.areas), "departments": list(self.departments)}
+
+
+def _meeting_record(row) -> dict:
+    record = dict(zip(_MEETING_FIELDS, row, strict=True))
+    scope = record.pop("scope") or {}
+    record["areas"] = tuple(scope.get("areas") or ())
+    record["departments"] = tuple(scope.get("departments") or ())
+    record["attendees"] = tuple(record["attendees"] or ())
+    return record
+
+
+def _is_int(value) -> bool:
+    try:
+        int(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _none_for_missing(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Optional columns as Python objects with None where missing (not NaN, which is truthy),
+    and whole numbers as ints, so ``if row["measure_id"]`` means what it says."""
+    for column in columns:
+        values = [
+            None if v is None or (not isinstance(v, str) and pd.isna(v)) else v
+            for v in frame[column]
+        ]
+        values = [int(v) if isinstance(v, float) and v.is_integer() else v for v in values]
+        frame[column] = pd.Series(values, index=frame.index, dtype=object)
+    return frame
+
+
+def _datetimes(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    for column in columns:
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
 IMPORT_COLUMNS = [
     "id",
     "started_at",
@@ -524,6 +903,11 @@ def save_summaries(engine: Engine, measure_id: str, rows: dict[str, dict]) -> No
     target_status, trend_verdict, has_new_signal, forecast_error) and is stored whole
     as the JSON payload.
     """
+    save_summaries_batch(engine, {measure_id: rows})
+
+
+def save_summaries_batch(engine: Engine, measures: dict[str, dict[str, dict]]) -> None:
+    """:func:`save_summaries` for several measures (measure id → rows) in one transaction."""
     now = utcnow()
     records = [
         {
@@ -538,12 +922,14 @@ def save_summaries(engine: Engine, measure_id: str, rows: dict[str, dict]) -> No
             "forecast_error": summary.get("forecast_error") or "",
             "payload": summary,
         }
+        for measure_id, rows in measures.items()
         for geography_id, summary in rows.items()
     ]
     with engine.begin() as conn:
-        conn.execute(delete(MeasureSummary).where(MeasureSummary.measure_id == measure_id))
+        conn.execute(delete(MeasureSummary).where(MeasureSummary.measure_id.in_(list(measures))))
         if records:
             conn.execute(MeasureSummary.__table__.insert(), records)
+        bump_data_version(conn)  # app processes drop their cached reads
 
 
 def _optional_date(value) -> date | None:
