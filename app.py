@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from api import auth, memo_routes, security
 from api import v1 as api_v1
 from components import layout as shell
-from components.context import EXTENSION_KEY
+from components.context import EXTENSION_KEY, current_viewer
 from data.config import Config
 from data.db import make_engine
 from data.store import Store, Viewer
@@ -79,6 +79,14 @@ def _register_routes(server: flask.Flask, engine: Engine) -> None:
             log.exception("health check: database unreachable")
             return flask.jsonify(status="error", database="unreachable"), 503
         return flask.jsonify(status="ok", database="ok")
+
+    @server.before_request
+    def public_visitors_start_on_the_public_site():
+        # The staff overview asks anonymous visitors to sign in; on the bare root URL
+        # the public site is the more useful answer.
+        if flask.request.path == "/" and current_viewer().role == "public":
+            return flask.redirect("/public", code=302)
+        return None
 
     @server.errorhandler(SQLAlchemyError)
     def database_error(error):

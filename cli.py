@@ -59,6 +59,20 @@ def demo_command(size: str, if_empty: bool, no_refresh: bool) -> None:
     )
     if not no_refresh:
         _run_refresh(engine, None)
+    _announce_demo_accounts(engine)
+
+
+def _announce_demo_accounts(engine) -> None:
+    from data.users import DEMO_ACCOUNTS, DEMO_PASSWORD, create_demo_accounts
+
+    create_demo_accounts(engine)
+    click.echo(f"Demo accounts (password for each: {DEMO_PASSWORD}):")
+    for username, role, _name in DEMO_ACCOUNTS:
+        click.echo(f"  {username:12} {role}")
+    click.echo(
+        "These exist for trying Statroom out; remove them before real use "
+        "(statroom user remove NAME)."
+    )
 
 
 @main.command("check")

@@ -27,9 +27,11 @@ class Config:
     debug: bool = False
     #: What a visitor who has not signed in may see: "public" (public measures only)
     #: or "viewer" (internal measures too, for a city intranet without accounts).
-    anonymous_role: str = "viewer"
+    anonymous_role: str = "public"
     #: Send the session cookie over HTTPS only. Turn on wherever Statroom is served over TLS.
     secure_cookies: bool = False
+    #: Seconds the kiosk shows each measure, unless its URL says otherwise (?interval=).
+    kiosk_interval: int = 15
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Config:
@@ -41,6 +43,7 @@ class Config:
             cache_url=env.get("STATROOM_CACHE_URL") or None,
             frame_ancestors=tuple(env.get("STATROOM_FRAME_ANCESTORS", "").split()),
             debug=env.get("STATROOM_DEBUG", "") == "1",
-            anonymous_role=env.get("STATROOM_ANONYMOUS_ROLE", "viewer"),
+            anonymous_role=env.get("STATROOM_ANONYMOUS_ROLE", "public"),
             secure_cookies=env.get("STATROOM_SECURE_COOKIES", "") == "1",
+            kiosk_interval=int(env.get("STATROOM_KIOSK_INTERVAL") or 15),
         )

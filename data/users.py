@@ -83,3 +83,22 @@ def authenticate(engine: Engine, username: str, password: str) -> Viewer | None:
     if not is_active or not check_password_hash(password_hash, password):
         return None
     return Viewer(role, username.strip())
+
+
+#: Accounts ``statroom demo`` creates so a new user can try every role. Demo databases only.
+DEMO_PASSWORD = "statroom-demo"
+DEMO_ACCOUNTS = (
+    ("demo-admin", "admin", "Demo administrator"),
+    ("demo-editor", "editor", "Demo meeting facilitator"),
+    ("demo-viewer", "viewer", "Demo department manager"),
+)
+
+
+def create_demo_accounts(engine: Engine) -> list[Account]:
+    """Add the demo accounts that do not exist yet; returns those added."""
+    existing = {account.username for account in list_users(engine)}
+    return [
+        add_user(engine, username, DEMO_PASSWORD, role, name)
+        for username, role, name in DEMO_ACCOUNTS
+        if username not in existing
+    ]

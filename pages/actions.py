@@ -17,7 +17,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html
 
 from analytics.agenda import STATUS_LABELS, format_day, format_when
 from components.context import current_store
-from components.layout import guarded
+from components.layout import guarded, requires
 from components.meeting_panels import (
     action_status_badge,
     alert,
@@ -107,6 +107,7 @@ def _options(values) -> list[dict]:
 
 
 @guarded
+@requires("viewer")
 def layout(owner=None, department=None, status=None, meeting=None, measure=None, **_query):
     store = current_store()
     if not store.viewer.can_see_internal:

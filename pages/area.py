@@ -22,7 +22,7 @@ from analytics.overview import (
     view_query,
 )
 from components.context import current_store
-from components.layout import guarded
+from components.layout import guarded, requires
 from components.tiles import area_href, counts_row, kpi_tile, recent_history
 
 log = logging.getLogger("statroom")
@@ -58,6 +58,7 @@ def today() -> date:
 
 
 @guarded
+@requires("viewer")
 def layout(area_id=None, sort=None, department=None, **_query):
     store = current_store()
     area = store.area(area_id) if area_id else None

@@ -46,7 +46,7 @@ from components.equity_panels import (
     explorer_views,
     measure_options,
 )
-from components.layout import guarded
+from components.layout import guarded, requires
 from data.export import frame_to_csv
 from data.refresh import measure_meta
 from data.store import MeasureInfo, Store
@@ -264,6 +264,7 @@ def _period_controls(resolved: Resolved) -> tuple[list[dict], str | None, bool, 
 
 
 @guarded
+@requires("viewer")
 def layout(measure: str | None = None, period: str | None = None, **_query):
     store = current_store()
     header = [

@@ -11,7 +11,7 @@ from dash import Input, Output, State, clientside_callback, dcc, html
 
 from analytics.overview import status_counts, what_changed
 from components.context import current_store
-from components.layout import guarded
+from components.layout import guarded, requires
 from components.tiles import area_card, change_list, counts_row
 
 dash.register_page(__name__, path="/", title="Overview · Statroom", order=0)
@@ -29,6 +29,7 @@ class ids:
 
 
 @guarded
+@requires("viewer")
 def layout(**_query):
     store = current_store()
     city = store.city()

@@ -25,7 +25,7 @@ from components import figures
 from components import measure_panels as panels
 from components.badges import signal_badge, stale_badge, target_badge
 from components.context import current_store
-from components.layout import guarded
+from components.layout import guarded, requires
 from data.export import frame_to_csv
 
 CITYWIDE = panels.CITYWIDE
@@ -71,6 +71,7 @@ def today() -> date:
 
 
 @guarded
+@requires("viewer")
 def layout(measure_id=None, **query):
     store = current_store()
     measure = store.measure(measure_id) if measure_id else None

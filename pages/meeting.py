@@ -22,7 +22,7 @@ from analytics.agenda import (
     propose_agenda,
 )
 from components.context import current_store
-from components.layout import guarded
+from components.layout import guarded, requires
 from components.meeting_panels import (
     CaptureIds,
     alert,
@@ -117,6 +117,7 @@ def _meeting_path(meeting_id, tab: str | None = None) -> str:
 
 
 @guarded
+@requires("viewer")
 def layout(meeting_id=None, tab="agenda", **_query):
     store = current_store()
     meeting = store.meeting(meeting_id) if meeting_id is not None else None

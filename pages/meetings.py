@@ -11,7 +11,7 @@ from dash import Input, Output, State, dcc, html
 
 from analytics.agenda import MEMO_LEAD, format_day, format_when
 from components.context import current_store
-from components.layout import guarded
+from components.layout import guarded, requires
 from components.meeting_panels import (
     alert,
     icon,
@@ -37,6 +37,7 @@ class ids:
 
 
 @guarded
+@requires("viewer")
 def layout(**_query):
     store = current_store()
     if not store.viewer.can_see_internal:

@@ -17,7 +17,7 @@ from dash import html
 from analytics.agenda import cycle_health, format_day, format_when
 from analytics.periods import period_label
 from components.context import current_store
-from components.layout import guarded
+from components.layout import guarded, requires
 from components.meeting_panels import icon, meeting_status_badge, staff_only
 
 dash.register_page(
@@ -80,6 +80,7 @@ def _state(state: str) -> html.Span:
 
 
 @guarded
+@requires("viewer")
 def layout(**_query):
     store = current_store()
     if not store.viewer.can_see_internal:

@@ -20,7 +20,7 @@ from analytics.periods import period_label, period_noun
 from components.badges import signal_badge, target_badge
 from components.context import current_store
 from components.figures import ALL_LAYERS, measure_chart
-from components.layout import guarded
+from components.layout import guarded, requires
 from components.meeting_panels import (
     CaptureIds,
     capture_forms,
@@ -79,6 +79,7 @@ capture = CaptureIds("present")
 
 
 @guarded
+@requires("viewer")
 def layout(meeting_id=None, item=None, **_query):
     store = current_store()
     meeting = store.meeting(meeting_id) if meeting_id is not None else None

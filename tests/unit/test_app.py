@@ -45,7 +45,7 @@ def test_app003_layout_shows_banner_not_trace_when_database_down(broken_client):
 
 
 def test_app004_index_is_served_without_cdn_links(client):
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert "cdn." not in html and "unpkg" not in html and "googleapis" not in html
     assert "base/00-bootstrap.min.css" in html
 
@@ -84,3 +84,28 @@ def test_app008_kiosk_can_be_framed_by_configured_origins_only(database_url, eng
     policy = client.get("/kiosk").headers["Content-Security-Policy"]
     assert "frame-ancestors 'self' https://www.city.example" in policy
     assert "frame-ancestors 'none'" in client.get("/").headers["Content-Security-Policy"]
+
+
+def test_app009_anonymous_visitors_start_on_the_public_site(client):
+    response = client.get("/")
+    assert response.status_code == 302 and response.location == "/public"
+
+
+def test_app010_staff_pages_ask_the_public_to_sign_in(demo_database_url):
+    from components.layout import requires
+
+    app = create_app(Config(database_url=demo_database_url, secret_key="t"))
+
+    @requires("viewer")
+    def staff_page():
+        return "internal figures"
+
+    with app.server.test_request_context("/"):
+        prompt = staff_page()
+        assert prompt != "internal figures"
+        assert "Sign in to see this page" in str(prompt)
+    with app.server.test_request_context("/"):
+        import flask
+
+        flask.session["role"] = "viewer"
+        assert staff_page() == "internal figures"
