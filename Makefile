@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8050
 
-.PHONY: run test lint unit integration postgres bench audit browser clean demo
+.PHONY: run test lint unit integration postgres bench audit browser axe clean demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ run: $(STAMP)
 	$(BIN)/statroom serve --host $(HOST) --port $(PORT)
 
 ## make test: ruff, then unit, integration (headless Chromium) and, if configured, PostgreSQL tests
-test: $(TEST_STAMP) browser
+test: $(TEST_STAMP) browser axe
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest tests -q -p no:cacheprovider
@@ -59,6 +59,13 @@ browser:
 		echo "    sudo apt-get install chromium chromium-driver"; \
 		exit 1; \
 	fi
+
+## axe: axe-core from the npm registry, pinned in tests/integration/package-lock.json
+AXE := tests/integration/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+$(AXE): tests/integration/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --silent --prefix tests/integration; \
+	else echo "npm is missing: the accessibility tests will be skipped (apt-get install npm)."; fi
 
 bench: $(TEST_STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'

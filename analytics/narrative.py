@@ -8,6 +8,7 @@ October 2026, better than the 8-minute target and improving for 6 months."
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import pandas as pd
@@ -100,22 +101,75 @@ def _get(obj: Any, name: str, default=None):
     return getattr(obj, name, default)
 
 
-def _target_phrase(target: float, unit_info: Any) -> str:
+def _name_says_unit(name: str, unit_info: Any) -> bool:
+    """Whether ``name`` already carries the unit ("Violent crimes per 1,000 residents",
+    "Building permits issued"), so repeating it after the number would read twice."""
+    unit = _get(unit_info, "unit")
+    label = (_get(unit_info, "unit_label", "") or "").strip().lower()
+    lowered = (name or "").lower()
+    if unit == "rate":
+        rate_per = _get(unit_info, "rate_per")
+        return bool(rate_per) and f"per {int(rate_per):,}" in lowered
+    if unit == "count" and label:
+        return re.search(rf"\b{re.escape(label)}\b", lowered) is not None
+    return False
+
+
+def _value_text(value: float, unit_info: Any, bare: bool, trim: bool = False) -> str:
+    decimals = _get(unit_info, "decimals", 1)
+    if bare:
+        return (_trimmed if trim else _number)(float(value), decimals or 0)
+    return format_value(
+        value,
+        _get(unit_info, "unit"),
+        decimals,
+        _get(unit_info, "unit_label", ""),
+        _get(unit_info, "rate_per"),
+    )
+
+
+def _target_phrase(target: float, unit_info: Any, bare: bool = False) -> str:
     unit = _get(unit_info, "unit")
     decimals = _get(unit_info, "decimals", 1) or 0
     if unit in _TIME_UNITS:
         return f"the {_trimmed(target, decimals)}-{unit[:-1]} target"
     if unit == "percent":
         return f"the {_trimmed(target, decimals)}% target"
-    text = format_value(
-        target, unit, decimals, _get(unit_info, "unit_label", ""), _get(unit_info, "rate_per")
-    )
-    return f"the target of {text}"
+    return f"the target of {_value_text(target, unit_info, bare, trim=True)}"
 
 
 def _when(period: str, frequency: str) -> str:
     label = period_label(pd.Timestamp(period), frequency)
     return f"on {label}" if frequency == "day" else f"in {label}"
+
+
+#: Periods in a year, for saying a long run in years ("for at least 6 years").
+_PER_YEAR = {"week": 52, "month": 12, "quarter": 4}
+NO_CLEAR_TREND = "with no clear trend"
+
+
+def duration(periods: int, frequency: str, at_least: bool = False) -> str:
+    """How long a run of ``periods`` lasted, as people say it.
+
+    Whole years of two or more are said in years; shorter or uneven runs in periods.
+
+    Examples
+    --------
+    >>> duration(6, "month")
+    '6 months'
+    >>> duration(72, "month", at_least=True)
+    'at least 6 years'
+    >>> duration(30, "month")
+    '30 months'
+    >>> duration(8, "quarter")
+    '2 years'
+    """
+    per_year = _PER_YEAR.get(frequency)
+    if per_year and periods >= 2 * per_year and periods % per_year == 0:
+        text = f"{periods // per_year} years"
+    else:
+        text = f"{periods} {period_noun(frequency, periods)}"
+    return f"at least {text}" if at_least else text
 
 
 def _trend_clause(trend: dict | None, frequency: str) -> str | None:
@@ -125,19 +179,20 @@ def _trend_clause(trend: dict | None, frequency: str) -> str | None:
     if verdict in (None, "insufficient_data"):
         return None
     if verdict == "no_significant_change":
-        return "with no clear trend"
+        return NO_CLEAR_TREND
     run = trend.get("run_length") or 0
     if run >= 2:
-        at_least = "at least " if trend.get("run_length_capped") else ""
-        return f"{verdict} for {at_least}{run} {period_noun(frequency, run)}"
+        return f"{verdict} for {duration(run, frequency, bool(trend.get('run_length_capped')))}"
     return verdict
 
 
-def _target_clause(target: dict | None, direction: str, unit_info: Any) -> str | None:
+def _target_clause(
+    target: dict | None, direction: str, unit_info: Any, bare: bool = False
+) -> str | None:
     if not target or not target.get("current"):
         return None
     status = target.get("status")
-    phrase = _target_phrase(target["current"]["value"], unit_info)
+    phrase = _target_phrase(target["current"]["value"], unit_info, bare)
     if direction == "neutral":
         return {"met": f"within {phrase}", "missed": f"off {phrase}"}.get(status)
     if status == "met":
@@ -165,7 +220,9 @@ def headline(name: str | None, unit_info: Any, summary: dict) -> str:
     The sentence is "<name> was <value> in <period>", then — when known — the target
     comparison (better than / meeting / close to / worse than the target; within / off
     for neutral measures) and the trend verdict with its run length ("improving for 6
-    months"; "at least" when the run reaches the start of the data).
+    months"; "at least" when the run reaches the start of the data; whole years of two
+    or more in years). A unit the name already says is not repeated: "Violent crimes per
+    1,000 residents was 0.39", not "... was 0.39 per 1,000 residents".
     """
     name = name or _get(unit_info, "name") or "This measure"
     value = summary.get("latest_value")
@@ -174,22 +231,15 @@ def headline(name: str | None, unit_info: Any, summary: dict) -> str:
         return f"{name} has no data yet."
     frequency = summary.get("frequency") or _get(unit_info, "frequency", "month")
     direction = summary.get("direction") or _get(unit_info, "direction", "neutral")
-    text = format_value(
-        value,
-        _get(unit_info, "unit"),
-        _get(unit_info, "decimals", 1),
-        _get(unit_info, "unit_label", ""),
-        _get(unit_info, "rate_per"),
-    )
-    clauses = [
-        c
-        for c in (
-            _target_clause(summary.get("target"), direction, unit_info),
-            _trend_clause(summary.get("trend"), frequency),
-        )
-        if c
-    ]
+    bare = _name_says_unit(name, unit_info)
+    text = _value_text(value, unit_info, bare)
+    target = _target_clause(summary.get("target"), direction, unit_info, bare)
+    trend = _trend_clause(summary.get("trend"), frequency)
     sentence = f"{name} was {text} {_when(period, frequency)}"
-    if clauses:
-        sentence += ", " + " and ".join(clauses)
+    if target:
+        sentence += f", {target}"
+    if trend:
+        # "better than the target and improving", but "better than the target, with no
+        # clear trend": "and with" reads as if the lack of a trend were an achievement.
+        sentence += f"{' and' if target and trend != NO_CLEAR_TREND else ','} {trend}"
     return sentence + "."

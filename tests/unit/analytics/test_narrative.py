@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analytics.narrative import format_value, headline
+from analytics.narrative import duration, format_value, headline
 from analytics.periods import MeasureMeta
 
 
@@ -75,3 +75,72 @@ def test_nar003_headline_variants():
         "Permits on time was 88% in October 2026, close to the 90% target "
         "and improving for at least 30 months."
     )
+
+
+RATE = {"unit": "rate", "decimals": 2, "unit_label": "per 1,000 residents", "rate_per": 1000}
+PERMITS = {"unit": "count", "decimals": 0, "unit_label": "permits", "rate_per": None}
+TONS = {"unit": "count", "decimals": 1, "unit_label": "tons", "rate_per": None}
+
+
+def test_nar004_headline_does_not_repeat_a_unit_the_name_says():
+    crime = _summary(
+        latest_value=0.391,
+        target={"status": "near", "gap": 0.01, "current": {"value": 0.38}},
+        trend={"verdict": "improving", "run_length": 13},
+    )
+    assert headline("Violent crimes per 1,000 residents", RATE, crime) == (
+        "Violent crimes per 1,000 residents was 0.39 in October 2026, "
+        "close to the target of 0.38 and improving for 13 months."
+    )
+    # A name without the unit keeps it after the number.
+    assert headline("Violent crime rate", RATE, crime).startswith(
+        "Violent crime rate was 0.39 per 1,000 residents in October 2026, "
+        "close to the target of 0.38 per 1,000 residents"
+    )
+    permits = _summary(latest_value=1431, target=None, trend=None, direction="neutral")
+    assert headline("Building permits issued", PERMITS, permits) == (
+        "Building permits issued was 1,431 in October 2026."
+    )
+    # Whole words only: "permits" is not said by "Permitsville".
+    assert headline("Permitsville approvals", PERMITS, permits) == (
+        "Permitsville approvals was 1,431 permits in October 2026."
+    )
+    recycling = _summary(
+        latest_value=8077.2,
+        direction="higher_is_better",
+        target={"status": "met", "gap": 121.2, "current": {"value": 7956.0}},
+        trend=None,
+    )
+    assert headline("Tons of recycling diverted", TONS, recycling) == (
+        "Tons of recycling diverted was 8,077.2 in October 2026, better than the target of 7,956."
+    )
+
+
+def test_nar005_long_runs_are_said_in_years_and_no_trend_follows_a_comma():
+    long_run = _summary(trend={"verdict": "improving", "run_length": 72, "run_length_capped": True})
+    assert headline("EMS", EMS, long_run).endswith("improving for at least 6 years.")
+    uneven = _summary(trend={"verdict": "improving", "run_length": 30, "run_length_capped": False})
+    assert headline("EMS", EMS, uneven).endswith("improving for 30 months.")
+    flat = _summary(trend={"verdict": "no_significant_change", "run_length": 0})
+    assert headline("EMS", EMS, flat) == (
+        "EMS was 7.9 minutes in October 2026, better than the 8-minute target, with no clear trend."
+    )
+
+
+@pytest.mark.parametrize(
+    "periods, frequency, at_least, expected",
+    [
+        (1, "month", False, "1 month"),
+        (12, "month", False, "12 months"),
+        (24, "month", False, "2 years"),
+        (25, "month", False, "25 months"),
+        (72, "month", True, "at least 6 years"),
+        (104, "week", False, "2 years"),
+        (8, "quarter", True, "at least 2 years"),
+        (5, "quarter", False, "5 quarters"),
+        (90, "day", False, "90 days"),
+        (3, "year", False, "3 years"),
+    ],
+)
+def test_nar006_duration(periods, frequency, at_least, expected):
+    assert duration(periods, frequency, at_least) == expected
