@@ -39,6 +39,8 @@ def create_app(config: Config | None = None) -> dash.Dash:
     server = flask.Flask(__name__)
     server.secret_key = config.secret_key
     server.config.update(
+        # Uploads on /admin/data are capped at 50 MB of files; refuse far larger bodies early.
+        MAX_CONTENT_LENGTH=80 * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.secure_cookies,

@@ -208,9 +208,7 @@ def sign_in_prompt(viewer, role: str) -> html.Div:
                     )
                     if not signed_in
                     else None,
-                    dbc.Button(
-                        "Go to the public site", href="/public", color="secondary", outline=True
-                    ),
+                    dbc.Button("Go to the public site", href="/public", color="dark", outline=True),
                 ]
             ),
         ],

@@ -403,7 +403,8 @@ def _chart_card(
                         config=GRAPH_CONFIG,
                         className="measure-graph",
                     ),
-                    role="img",
+                    # "figure", not "img": the chart holds buttons and clickable points.
+                    role="figure",
                     **{"aria-label": description},
                 ),
                 panels.annotation_notes(annotations),
@@ -531,7 +532,7 @@ def _neighborhoods_card(measure, equity: dict | None, store, view, geography: st
                         dbc.Col(
                             html.Div(
                                 dcc.Graph(id=ids.map, figure=mapped, config=figures.map_config()),
-                                role="img",
+                                role="figure",
                                 **{
                                     "aria-label": f"Map of {measure.name} by neighborhood, {period}"
                                 },
@@ -554,7 +555,9 @@ def _neighborhoods_card(measure, equity: dict | None, store, view, geography: st
                                         config={"displayModeBar": False},
                                     ),
                                     className="bars-scroll",
-                                    role="img",
+                                    # A scrollable box must be reachable from the keyboard.
+                                    role="region",
+                                    tabIndex="0",
                                     **{"aria-label": f"Neighborhoods ranked by {measure.name}"},
                                 ),
                             ],
