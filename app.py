@@ -15,7 +15,7 @@ import flask
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from api import auth, memo_routes, security
+from api import auth, memo_routes, oidc, security
 from api import v1 as api_v1
 from components import layout as shell
 from components.context import EXTENSION_KEY, current_viewer
@@ -67,6 +67,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
     auth.register(server)
     api_v1.register(server)
     memo_routes.register(server)
+    oidc.register(server, config)
     _register_routes(server, engine)
     security.install(server, app.csp_hashes, config.frame_ancestors)
     return app

@@ -30,6 +30,12 @@ class Config:
     anonymous_role: str = "public"
     #: Send the session cookie over HTTPS only. Turn on wherever Statroom is served over TLS.
     secure_cookies: bool = False
+    #: OpenID Connect single sign-on (api/oidc.py); off while the issuer is empty.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_role_claim: str = "groups"
+    oidc_role_map: str = ""
     #: Seconds the kiosk shows each measure, unless its URL says otherwise (?interval=).
     kiosk_interval: int = 15
 
@@ -45,5 +51,10 @@ class Config:
             debug=env.get("STATROOM_DEBUG", "") == "1",
             anonymous_role=env.get("STATROOM_ANONYMOUS_ROLE", "public"),
             secure_cookies=env.get("STATROOM_SECURE_COOKIES", "") == "1",
+            oidc_issuer=env.get("STATROOM_OIDC_ISSUER", ""),
+            oidc_client_id=env.get("STATROOM_OIDC_CLIENT_ID", ""),
+            oidc_client_secret=env.get("STATROOM_OIDC_CLIENT_SECRET", ""),
+            oidc_role_claim=env.get("STATROOM_OIDC_ROLE_CLAIM", "groups"),
+            oidc_role_map=env.get("STATROOM_OIDC_ROLE_MAP", ""),
             kiosk_interval=int(env.get("STATROOM_KIOSK_INTERVAL") or 15),
         )

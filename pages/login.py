@@ -2,6 +2,7 @@
 
 import dash
 import dash_bootstrap_components as dbc
+import flask
 from dash import html
 
 dash.register_page(__name__, path="/login", title="Sign in · Statroom")
@@ -19,7 +20,23 @@ def layout(error=None, next="/", **_query):  # noqa: A002 - the query parameter 
                             "and manage data.",
                             className="small-muted",
                         ),
+                        dbc.Button(
+                            "Sign in with city single sign-on",
+                            href="/auth/oidc/login",
+                            color="primary",
+                            outline=True,
+                            className="w-100 mb-3",
+                            external_link=True,
+                        )
+                        if _single_sign_on()
+                        else None,
                         dbc.Alert(
+                            "Single sign-on worked, but your account is not in a Statroom "
+                            "group. Ask a Statroom administrator for access.",
+                            color="warning",
+                        )
+                        if error == "sso"
+                        else dbc.Alert(
                             "That username and password did not match. Try again.",
                             color="danger",
                         )
@@ -66,3 +83,8 @@ def layout(error=None, next="/", **_query):  # noqa: A002 - the query parameter 
             className="mx-auto",
         )
     )
+
+
+def _single_sign_on() -> bool:
+    state = flask.current_app.extensions.get("statroom") if flask.has_app_context() else None
+    return bool(state and state.config.oidc_issuer)
