@@ -141,7 +141,7 @@ def test_are008_unknown_area_is_a_friendly_not_found(area):
         assert not tiles(page)
 
 
-def test_are009_internal_only_area_is_not_found_for_the_public(tmp_path, monkeypatch):
+def test_are009_public_visitors_are_asked_to_sign_in_and_see_no_tiles(tmp_path, monkeypatch):
     from data.writer import upsert_observations, write_catalog
 
     url = f"sqlite:///{tmp_path / 'small.db'}"
@@ -155,8 +155,9 @@ def test_are009_internal_only_area_is_not_found_for_the_public(tmp_path, monkeyp
     from pages import area
 
     with public_app.server.test_request_context("/"):
-        assert text_of(area.layout(area_id="internal")).startswith("We couldn't find")
-        assert tile_ids(area.layout(area_id="safety")) == ["response"]  # no internal tile
+        # The public is asked to sign in, and sees no tiles at all.
+        assert text_of(area.layout(area_id="internal")).startswith("Sign in to see this page")
+        assert tile_ids(area.layout(area_id="safety")) == []
     with staff_app.server.test_request_context("/"):
         assert tile_ids(area.layout(area_id="internal")) == ["overtime"]
 

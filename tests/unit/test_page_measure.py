@@ -248,7 +248,10 @@ def test_msr015_unknown_or_invisible_measure_is_not_found(page, store):
     internal = next(m.id for m in store.measures() if not m.is_public)
     assert "We couldn't find that measure" not in text_of(page.layout(measure_id=internal))
     flask.session["role"] = "public"
-    assert "We couldn't find that measure" in text_of(page.layout(measure_id=internal))
+    # The public never reaches staff pages: a sign-in prompt, and nothing of the measure.
+    shown = text_of(page.layout(measure_id=internal))
+    assert "Sign in to see this page" in shown
+    assert next(m.name for m in store.measures() if m.id == internal) not in shown
 
 
 def test_msr016_neighborhood_section_map_bars_and_linked_table(page, store):
