@@ -32,7 +32,7 @@ run: $(STAMP)
 test: $(TEST_STAMP) browser axe
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest tests -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests -q -p no:cacheprovider -n auto
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
