@@ -74,7 +74,8 @@ bench: $(TEST_STAMP)
 
 audit: $(TEST_STAMP)
 	$(BIN)/pip install --quiet pip-audit
-	$(BIN)/pip-audit --skip-editable
+	@# --strict: a package that could not be audited is a failure, not a silent pass.
+	$(BIN)/pip-audit --strict --skip-editable
 
 clean:
 	rm -rf $(VENV) instance/*.db instance/*.db-wal instance/*.db-shm
