@@ -44,6 +44,8 @@ RULES = {
     "run_of_eight": "8 successive values on the same side of the centre line",
 }
 
+_RULE_ORDER = {rule: i for i, rule in enumerate(RULES)}
+
 
 @dataclass(frozen=True)
 class Phase:
@@ -106,8 +108,11 @@ class ControlChart:
         """True when a signal falls on any of the ``last`` observed values."""
         if not self.signals or self.points.empty:
             return False
-        recent = set(self.points["period"].iloc[-last:])
-        return any(s.period in recent for s in self.signals)
+        # Signals fall on observed periods, which are sorted: the recent ones are those
+        # on or after the ``last``-th latest observed period.
+        periods = self.points["period"]
+        first_recent = periods.iloc[max(len(periods) - last, 0) if last > 0 else 0]
+        return any(s.period >= first_recent for s in self.signals)
 
 
 def _moving_ranges(values: np.ndarray, adjacent: np.ndarray) -> np.ndarray:
@@ -194,7 +199,7 @@ def _rule_signals(
             continue
         for sign, name in ((1, "above"), (-1, "below")):
             hit = side == sign if zone is None else sign * dev > zone * sigma
-            counts = np.lib.stride_tricks.sliding_window_view(hit, width).sum(axis=1)
+            counts = np.convolve(hit, np.ones(width, dtype=int), mode="valid")  # window sums
             fired = (counts >= need) & hit[width - 1 :]
             out.extend((int(i) + width - 1, rule, name) for i in np.flatnonzero(fired))
     return out
@@ -262,9 +267,9 @@ def xmr(
     NIST/SEMATECH e-Handbook of Statistical Methods, §6.3.2.2 (individuals charts).
     """
     grid = regular_values(series, frequency)
-    on_grid = grid.notna().to_numpy()
-    obs = grid[on_grid]
-    values = obs.to_numpy(dtype=float)
+    grid_values = grid.to_numpy(dtype=float)
+    on_grid = ~np.isnan(grid_values)
+    values = grid_values[on_grid]
     n = len(values)
     if n < min_points:
         return ControlChart(
@@ -296,7 +301,8 @@ def xmr(
     mr_all = np.full(n, np.nan)
     urls = np.zeros(n)
     signals: list[Signal] = []
-    periods = obs.index
+    periods = grid.index[on_grid]
+    stamps: list = []  # periods as Timestamps, boxed once, when the first signal needs them
     for k, (s, trigger) in enumerate(starts):
         e = starts[k + 1][0] if k + 1 < len(starts) else n
         adj = adjacent[s:e].copy()
@@ -332,10 +338,11 @@ def xmr(
         for i, rule, side in _rule_signals(values[s:e], centre, sigma, lower, upper):
             fired.setdefault(i, []).append((rule, side))
         for i in sorted(fired):
-            hits = sorted(fired[i], key=lambda hit: list(RULES).index(hit[0]))
+            hits = sorted(fired[i], key=lambda hit: _RULE_ORDER[hit[0]])
             rule, side = hits[0]
             rules = tuple(r for r, _ in hits)
-            signals.append(Signal(periods[s + i], float(values[s + i]), rule, side, k, rules))
+            stamps = stamps or periods.tolist()
+            signals.append(Signal(stamps[s + i], float(values[s + i]), rule, side, k, rules))
     points = pd.DataFrame(
         {
             "period": periods,

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 from statsmodels.tools import eval_measures
-from statsmodels.tsa.exponential_smoothing.ets import ETSModel, ETSResults
+from statsmodels.tsa.exponential_smoothing.ets import ETSModel, ETSResults, ETSResultsWrapper
 
 from analytics.periods import forecast_horizon, grid_after, regular_series, season_length
 from analytics.trend import is_seasonal
@@ -112,6 +112,8 @@ class ForecastResult:
     paths: np.ndarray | None = None
     path_periods: pd.DatetimeIndex | None = None
     candidates: dict[str, float] = field(default_factory=dict)
+    #: The chosen ETS model's fitted parameters, in statsmodels' order (not serialised).
+    params: np.ndarray | None = None
 
 
 def _empty_frame() -> pd.DataFrame:
@@ -218,8 +220,29 @@ def _initialization(m: int) -> str:
     return "heuristic" if m > 24 else "estimated"
 
 
+class _ETSResults(ETSResults):
+    """``ETSResults`` without parameter standard errors.
+
+    statsmodels computes a complex-step numerical Hessian for them whenever results are
+    built, which costs about as much as a fit. Nothing here uses them: prediction
+    intervals come from the model's forecast variance (or simulation), not from
+    parameter uncertainty.
+    """
+
+    @property
+    def cov_params_approx(self):
+        k = len(self.params)
+        return np.full((k, k), np.nan)
+
+
+class _ETSModel(ETSModel):
+    @property
+    def _res_classes(self):
+        return {"fit": (_ETSResults, ETSResultsWrapper)}
+
+
 def _ets_model(y: np.ndarray, spec: ETSSpec, m: int) -> ETSModel:
-    return ETSModel(
+    return _ETSModel(
         pd.Series(np.asarray(y, dtype=float)),  # get_prediction needs a pandas endog
         error=spec.error,
         trend=spec.trend,
@@ -235,7 +258,116 @@ def _fit_params(model: ETSModel, start_params=None, maxiter: int = MAXITER) -> n
     Hessian for standard errors) costs as much as a fit, and only the winner needs them."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        return model.fit(disp=False, maxiter=maxiter, start_params=start_params, return_params=True)
+        try:
+            return _lbfgs_params(model, start_params, maxiter)
+        except AttributeError:  # statsmodels' internals moved: its own, slower, fit
+            return model.fit(
+                disp=False, maxiter=maxiter, start_params=start_params, return_params=True
+            )
+
+
+#: L-BFGS-B settings: the tolerances of ``ETSModel.fit`` (scipy's ``fmin_l_bfgs_b``
+#: defaults), with 20 stored correction pairs instead of 10, so the curvature estimate of a
+#: seasonal candidate (up to 18 free parameters) can be of full rank: fewer iterations, and
+#: on the bench's series optima at least as good. Then the absolute step of the
+#: forward-difference gradient, as statsmodels uses it.
+_LBFGS_OPTIONS = {"maxcor": 20, "ftol": 1e7 * np.finfo(float).eps, "gtol": 1e-5, "maxls": 20}
+_LBFGS_MAXFUN = 15000
+_FD_STEP = 1e-8
+
+
+def _lbfgs_params(model: ETSModel, start_params, maxiter: int) -> np.ndarray:
+    """``ETSModel.fit(return_params=True)`` without its per-evaluation overhead.
+
+    The same estimator and optimiser: L-BFGS-B on the concentrated negative
+    log-likelihood per observation, computed exactly as statsmodels computes it, with
+    its parameter transformation, bounds and start values, its tolerances, and scipy's
+    forward-difference gradient (absolute step 1e-8; a step that would leave the bounds
+    is flipped, as in ``scipy.optimize.approx_derivative``). The bookkeeping is leaner —
+    the Cython smoother is called directly, about twice as fast per evaluation — and
+    L-BFGS-B keeps 20 correction pairs (:data:`_LBFGS_OPTIONS`). With ``maxcor=10`` the
+    parameters are bit for bit those of ``ETSModel.fit``.
+    """
+    start = model.start_params if start_params is None else np.asarray(start_params)
+    internal = model._convert_and_bound_start_params(start)
+    bounds = model._setup_bounds()
+    use_beta_star = "smoothing_trend" not in model.bounds
+    if use_beta_star:
+        internal[1] /= internal[0]
+    use_gamma_star = "smoothing_seasonal" not in model.bounds
+    if use_gamma_star:
+        internal[2] /= 1 - internal[0]
+    lower = np.array([b[0] for b in bounds], dtype=float)
+    upper = np.array([b[1] for b in bounds], dtype=float)
+    fixed = lower == upper
+    is_fixed = fixed.astype(np.int64)
+    fixed_values = np.where(fixed, lower, 0.0)
+    free = ~fixed
+    lb, ub = lower[free], upper[free]
+    data = np.asarray(model.endog, dtype=float)
+    nobs = model.nobs
+    yhat = np.zeros(nobs)
+    xhat = np.zeros((nobs, model._k_states_internal))
+    smooth = model._smoothing_func
+    multiplicative = model.error == "mul"
+    add = np.add.reduce
+
+    def objective(x: np.ndarray) -> float:
+        # ETSModel._loglike_internal, negated and divided by nobs as LikelihoodModel.fit
+        # does. Keep the arithmetic exactly as statsmodels has it: these likelihoods are
+        # flat, and a last-bit difference can send L-BFGS-B to another local optimum.
+        smooth(x, data, yhat, xhat, is_fixed, fixed_values, use_beta_star, use_gamma_star)
+        # (np.add.reduce is what np.mean and np.sum call, without their dispatch cost.)
+        res = (data - yhat) / yhat if multiplicative else data - yhat
+        llf = -nobs / 2 * (np.log(2 * np.pi * (add(res**2) / nobs)) + 1)
+        if multiplicative:
+            yhat[yhat == 0] = 1e-32
+            llf -= add(np.log(np.abs(yhat)))
+        return -llf / nobs
+
+    bounded = not np.all(np.isneginf(lb) & np.isposinf(ub))
+
+    def objective_and_gradient(x: np.ndarray) -> tuple[float, np.ndarray]:
+        f0 = objective(x)
+        h = np.full_like(x, _FD_STEP)
+        tiny = ((x + h) - x) == 0  # huge |x|: fall back to a relative step, as scipy does
+        if tiny.any():
+            sign = np.where(x >= 0, 1.0, -1.0)
+            h[tiny] = (np.finfo(float).eps ** 0.5 * sign * np.maximum(1.0, np.abs(x)))[tiny]
+        if bounded:
+            lower_dist, upper_dist = x - lb, ub - x
+            violated = ((x + h) < lb) | ((x + h) > ub)
+            fitting = np.abs(h) <= np.maximum(lower_dist, upper_dist)
+            h[violated & fitting] *= -1
+            forward = (upper_dist >= lower_dist) & ~fitting
+            h[forward] = upper_dist[forward]
+            backward = (upper_dist < lower_dist) & ~fitting
+            h[backward] = -lower_dist[backward]
+        grad = np.empty_like(x)
+        step = x.copy()
+        for i in range(len(x)):
+            step[i] = x[i] + h[i]
+            grad[i] = (objective(step) - f0) / (step[i] - x[i])
+            step[i] = x[i]
+        return f0, grad
+
+    x0 = np.clip(internal[free], lb, ub)
+    found = optimize.minimize(
+        objective_and_gradient,
+        x0,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=list(zip(lb, ub, strict=True)),
+        options={**_LBFGS_OPTIONS, "maxiter": maxiter, "maxfun": _LBFGS_MAXFUN},
+    )
+    fitted = internal.copy()
+    fitted[fixed] = fixed_values[fixed]
+    fitted[free] = found.x
+    if use_beta_star:
+        fitted[1] *= fitted[0]
+    if use_gamma_star:
+        fitted[2] *= 1 - fitted[0]
+    return model._model_params(fitted)
 
 
 def _aicc(model: ETSModel, params: np.ndarray) -> float:
@@ -266,18 +398,29 @@ def select_ets(y: np.ndarray, m: int, maxiter: int = MAXITER):
     be fitted. AICc is :math:`-2\\log L + 2k + 2k(k+1)/(n-k-1)` with ``k`` the number of
     estimated parameters plus one, as statsmodels computes it (Hyndman et al. 2008, §7.1).
     Selection happens once, on the full history.
+
+    Candidates are fitted simplest first, and each starts its maximum-likelihood search
+    from the best (highest likelihood) of statsmodels' default start and the optimum of
+    every simpler candidate already fitted, carried over (:func:`_carried_start`): a new
+    trend or season starts flat, a damping factor at 0.98, additive and multiplicative
+    seasonal states are converted. A richer model thus starts no worse than the simpler
+    model it contains — so its AICc reflects its structure, not a lost optimiser — and
+    the fits take about half the iterations.
     """
     best: tuple | None = None
     scores: dict[str, float] = {}
+    fitted: list[tuple[ETSSpec, list[str], np.ndarray]] = []
     for spec in candidate_specs(y, m):
         try:
             model = _ets_model(y, spec, m)
-            params = _fit_params(model, maxiter=maxiter)
+            start = _best_start(model, spec, fitted)
+            params = _fit_params(model, start, maxiter=maxiter)
             score = _aicc(model, params)
         except Exception:  # noqa: BLE001 - a candidate that cannot be fitted is skipped
             continue
         if not np.isfinite(score):
             continue
+        fitted.append((spec, list(model.param_names), np.asarray(params, dtype=float)))
         scores[spec.name] = score
         if best is None or score < best[0]:
             best = (score, spec, model, params)
@@ -288,6 +431,65 @@ def select_ets(y: np.ndarray, m: int, maxiter: int = MAXITER):
         return spec, _results(model, params), scores
     except Exception:  # noqa: BLE001 - reported as "no model could be fitted"
         return None, None, scores
+
+
+def _contains(spec: ETSSpec, simpler: ETSSpec) -> bool:
+    """Whether ``spec`` has every component of ``simpler`` (the error type may differ)."""
+    return (
+        (spec.trend is not None or simpler.trend is None)
+        and (spec.damped or not simpler.damped)
+        and (spec.seasonal is not None or simpler.seasonal is None)
+        and spec != simpler
+    )
+
+
+def _carried_start(
+    model: ETSModel, spec: ETSSpec, simpler: ETSSpec, names: list[str], params: np.ndarray
+) -> np.ndarray:
+    """Start values for ``model`` from a simpler candidate's fitted parameters."""
+    start = dict(zip(model.param_names, np.asarray(model.start_params, dtype=float), strict=True))
+    fitted = dict(zip(names, params, strict=True))
+    for name in start.keys() & fitted.keys():
+        start[name] = fitted[name]
+    if spec.seasonal and simpler.seasonal and spec.seasonal != simpler.seasonal:
+        level = fitted["initial_level"]
+        for i in range(spec.season_length):
+            key = f"initial_seasonal.{i}"
+            start[key] = (
+                1.0 + fitted[key] / level if spec.seasonal == "mul" else (fitted[key] - 1.0) * level
+            )
+    return np.array([start[name] for name in model.param_names])
+
+
+def _best_start(
+    model: ETSModel, spec: ETSSpec, fitted: list[tuple[ETSSpec, list[str], np.ndarray]]
+) -> np.ndarray | None:
+    """The start (None: statsmodels' default) with the highest log-likelihood."""
+    best_start, best_llf = None, _start_llf(model, np.asarray(model.start_params, dtype=float))
+    for simpler, names, params in fitted:
+        if not _contains(spec, simpler):
+            continue
+        try:
+            start = _carried_start(model, spec, simpler, names, params)
+        except (KeyError, ZeroDivisionError, ValueError):
+            continue
+        llf = _start_llf(model, start)
+        if llf > best_llf:
+            best_start, best_llf = start, llf
+    return best_start
+
+
+def _start_llf(model: ETSModel, params: np.ndarray) -> float:
+    """Log-likelihood at a start, once moved inside the bounds as the fit will move it."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            llf = float(
+                model.loglike(model._model_params(model._convert_and_bound_start_params(params)))
+            )
+        except Exception:  # noqa: BLE001 - an unusable start is not taken
+            return -np.inf
+    return llf if np.isfinite(llf) else -np.inf
 
 
 _RNG_ARG = "rng" if "rng" in inspect.signature(ETSResults.simulate).parameters else None
@@ -483,8 +685,9 @@ def forecast_series(
        than :data:`MIN_ETS_POINTS` (12) values, or when at least 30% of values are zero
        (intermittent series, where ETS likelihoods break down), a simple method from
        :func:`choose_simple_method`. Otherwise ETS: every :func:`candidate_specs` model is
-       fitted by maximum likelihood (:data:`MAXITER` L-BFGS iterations at most) and the
-       lowest AICc wins (:func:`select_ets`). If no candidate fits, a simple method.
+       fitted by maximum likelihood (:data:`MAXITER` L-BFGS iterations at most, simplest
+       first, each from the better of the default start and a simpler candidate's
+       optimum) and the lowest AICc wins (:func:`select_ets`). If no candidate fits, a simple method.
     3. Bands: ``ETSResults.get_prediction(start, end).summary_frame(alpha)`` with
        ``alpha`` 0.20 and 0.05 gives ``mean``, ``pi_lower``, ``pi_upper`` (analytic for
        additive models, from 1,000 simulated paths for multiplicative ones); simple
@@ -656,4 +859,5 @@ def _forecast(
         paths=paths,
         path_periods=periods[:steps_paths] if steps_paths else None,
         candidates=scores,
+        params=None if spec is None else np.asarray(res.params, dtype=float),
     )

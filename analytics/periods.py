@@ -312,6 +312,63 @@ def regular_values(series: pd.DataFrame | pd.Series, frequency: str) -> pd.Serie
     return grid["value"]
 
 
+def regular_panel(panel: pd.DataFrame, frequency: str) -> dict[str, pd.Series]:
+    """:func:`regular_values` of every geography of a panel, computed together.
+
+    ``panel`` has ``geography_id``, ``period`` and ``value``; rows without a value are
+    ignored, as :func:`regular_values` ignores them once dropped. Returns geography id →
+    the Series :func:`regular_values` gives for that geography's observed rows
+    (geographies with no value are left out). When every period lies on one grid phase
+    (one weekday for weeks, one month of the quarter or year) the grids are slices of a
+    single date range built once; otherwise each geography is regularised on its own.
+    """
+    data = panel.loc[panel["value"].notna(), ["geography_id", "period", "value"]]
+    if data.empty:
+        return {}
+    periods = snap_to_grid(data["period"], frequency)
+    keys = data["geography_id"].astype(str).to_numpy()
+    if (
+        not _single_phase(periods, frequency)
+        or pd.MultiIndex.from_arrays([keys, periods]).has_duplicates
+    ):
+        return {
+            str(gid): regular_values(group, frequency)
+            for gid, group in data.groupby("geography_id", sort=False)
+        }
+    unique = periods.unique().sort_values()
+    grid = pd.date_range(unique[0], unique[-1], freq=_range_freq(frequency, unique[-1]))
+    grid.name = "period"
+    rows = grid.get_indexer(periods)
+    if (rows < 0).any():  # not expected on a single phase; be safe
+        return {
+            str(gid): regular_values(group, frequency)
+            for gid, group in data.groupby("geography_id", sort=False)
+        }
+    geo_ids, cols = np.unique(keys, return_inverse=True)
+    matrix = np.full((len(grid), len(geo_ids)), np.nan)
+    matrix[rows, cols] = pd.to_numeric(data["value"], errors="coerce").to_numpy(dtype=float)
+    first = np.full(len(geo_ids), len(grid))
+    last = np.full(len(geo_ids), -1)
+    np.minimum.at(first, cols, rows)
+    np.maximum.at(last, cols, rows)
+    return {
+        str(gid): pd.Series(
+            matrix[first[j] : last[j] + 1, j], index=grid[first[j] : last[j] + 1], name="value"
+        )
+        for j, gid in enumerate(geo_ids)
+    }
+
+
+def _single_phase(periods: pd.DatetimeIndex, frequency: str) -> bool:
+    """Whether snapped period starts all sit on one grid of ``frequency``."""
+    if frequency in ("day", "month"):
+        return True
+    if frequency == "week":
+        return bool((periods.day_of_week == periods[0].day_of_week).all())
+    step = 3 if frequency == "quarter" else 12
+    return bool((periods.month % step == periods[0].month % step).all())
+
+
 def _grid_anchor(index: pd.DatetimeIndex, frequency: str) -> pd.Timestamp:
     if frequency == "week":
         weekday = int(pd.Series(index.day_of_week).mode().iloc[0])
@@ -349,11 +406,13 @@ def positions(index: pd.DatetimeIndex, frequency: str) -> np.ndarray:
     """Integer period numbers of grid dates (0 at the first), for regressions on time."""
     if len(index) == 0:
         return np.array([], dtype=float)
-    if frequency == "day":
-        step = (index - index[0]).days
-        return np.asarray(step, dtype=float)
-    if frequency == "week":
-        return np.asarray((index - index[0]).days, dtype=float) / 7.0
-    months = (index.year - index[0].year) * 12 + (index.month - index[0].month)
+    # Whole days and calendar months from the first date, in numpy (pandas index
+    # arithmetic costs more than the trend statistics that use these).
+    stamps = np.asarray(pd.DatetimeIndex(index).tz_localize(None))
+    if frequency in ("day", "week"):
+        days = ((stamps - stamps[0]) // np.timedelta64(1, "D")).astype(float)
+        return days if frequency == "day" else days / 7.0
+    month_numbers = stamps.astype("datetime64[M]").astype(np.int64)
+    months = (month_numbers - month_numbers[0]).astype(float)
     per = {"month": 1, "quarter": 3, "year": 12}[frequency]
-    return np.asarray(months, dtype=float) / per
+    return months / per

@@ -29,6 +29,7 @@ from analytics.periods import (
     fiscal_year_start,
     forecast_horizon,
     period_noun,
+    regular_panel,
     regular_series,
     regular_values,
 )
@@ -63,7 +64,16 @@ def to_jsonable(obj):
     None, numpy scalars become Python numbers, dataclasses and frames (records) become
     dicts and lists.
     """
-    if obj is None or isinstance(obj, (bool, str)):
+    kind = type(obj)  # the common plain types first: this runs for every stored number
+    if kind is float:
+        return obj if math.isfinite(obj) else None
+    if obj is None or kind is str or kind is bool or kind is int:
+        return obj
+    if kind is dict:
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if kind is list:
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, (bool, str)):
         return obj
     if isinstance(obj, (np.bool_,)):
         return bool(obj)
@@ -106,30 +116,35 @@ def _favourable(side: str, direction: str) -> bool | None:
 
 
 def _control_block(chart: ControlChart, direction: str) -> dict:
+    # Signals are many (hundreds on a long weekly series): written out directly as the
+    # JSON values to_jsonable would give, instead of walking each one generically.
+    favourable = {side: _favourable(side, direction) for side in ("above", "below")}
     signals = [
         {
-            "period": s.period,
-            "value": s.value,
+            "period": to_jsonable(s.period),
+            "value": to_jsonable(s.value),
             "rule": s.rule,
             "rules": list(s.rules),
             "rule_label": RULES[s.rule],
             "side": s.side,
-            "phase": s.phase,
-            "favourable": _favourable(s.side, direction),
+            "phase": int(s.phase),
+            "favourable": favourable[s.side]
+            if s.side in favourable
+            else _favourable(s.side, direction),
         }
         for s in chart.signals
     ]
-    return to_jsonable(
+    block = to_jsonable(
         {
             "available": chart.available,
             "reason": chart.reason,
             "min_points": chart.min_points,
             "phases": chart.phases,
-            "signals": signals,
             "has_new_signal": chart.has_recent_signal(RECENT_POINTS),
             "recent_points": RECENT_POINTS,
         }
     )
+    return {**block, "signals": signals}
 
 
 def _forecast_block(result: ForecastResult) -> dict:
@@ -204,14 +219,24 @@ def _ranks(result: EquityResult, direction: str) -> dict[str, int]:
     return {gid: i + 1 for i, gid in enumerate(order["geography_id"])}
 
 
-def _geo_equity(result: EquityResult, geography_id: str, ranks: dict[str, int]) -> dict | None:
-    table = result.table
+def _equity_rows(result: EquityResult | None) -> dict[str, dict]:
+    """Each geography's row of the equity cross-section, keyed by geography id."""
+    table = None if result is None else result.table
     if table is None or table.empty:
+        return {}
+    rows: dict[str, dict] = {}
+    for record in table.to_dict(orient="records"):
+        rows.setdefault(record["geography_id"], record)  # the first row, as before
+    return rows
+
+
+def _geo_equity(
+    result: EquityResult, geography_id: str, ranks: dict[str, int], rows: dict[str, dict]
+) -> dict | None:
+    record = rows.get(geography_id)
+    if record is None:
         return None
-    row = table[table["geography_id"] == geography_id]
-    if row.empty:
-        return None
-    entry = to_jsonable(row.iloc[0].to_dict())
+    entry = to_jsonable(record)
     rank = ranks.get(geography_id)
     entry.update(
         {
@@ -257,7 +282,7 @@ def _guard(errors: dict, name: str, fn, *args, **kwargs):
 
 
 def _base_entry(geography_id: str, meta: MeasureMeta, series: pd.DataFrame, as_of, fy_month):
-    obs = series.dropna(subset=["value"])
+    obs = series[series["value"].notna()]
     entry: dict = {
         "schema_version": SCHEMA_VERSION,
         "geography_id": geography_id,
@@ -292,11 +317,16 @@ def _base_entry(geography_id: str, meta: MeasureMeta, series: pd.DataFrame, as_o
     return entry, obs
 
 
-def _series_stats(entry: dict, meta: MeasureMeta, obs: pd.DataFrame, targets) -> None:
+def _series_stats(
+    entry: dict, meta: MeasureMeta, obs: pd.DataFrame, targets, grid: pd.Series | None = None
+) -> None:
+    """Changes, trend, control chart and target status; ``grid`` is ``regular_values(obs)``
+    when the caller already has it (see :func:`analytics.periods.regular_panel`)."""
     errors = entry["errors"]
     if obs.empty:
         return
-    grid = _guard(errors, "period grid", regular_values, obs, meta.frequency)
+    if grid is None:
+        grid = _guard(errors, "period grid", regular_values, obs, meta.frequency)
     if grid is None:
         return
     changes = _guard(errors, "period changes", period_changes, grid, meta.frequency, meta.direction)
@@ -493,13 +523,21 @@ def summarize_measure(
     entry["equity"] = _equity_block(equity) if equity is not None else None
 
     ranks = _ranks(equity, meta.direction) if equity is not None else {}
+    equity_rows = _equity_rows(equity)
     out = {CITYWIDE: entry}
     by_geo = dict(tuple(panel_p.groupby("geography_id"))) if panel_p is not None else {}
+    # Every neighbourhood's grid at once: slices of one date range, not 60 reindexes.
+    grids = (
+        _guard({}, "period grid", regular_panel, panel_p, meta.frequency) or {}
+        if panel_p is not None
+        else {}
+    )
+    no_data = _prepare(None, as_of_ts)  # shared by the neighbourhoods without data (read only)
     for gid in geos["id"]:
         series = by_geo.get(gid)
-        series = series if series is not None else _prepare(None, as_of_ts)
+        series = series if series is not None else no_data
         g_entry, g_obs = _base_entry(str(gid), meta, series, as_of_ts, fiscal_year_start_month)
-        _series_stats(g_entry, meta, g_obs, target_list)
-        g_entry["equity"] = _geo_equity(equity, gid, ranks) if equity else None
+        _series_stats(g_entry, meta, g_obs, target_list, grids.get(str(gid)))
+        g_entry["equity"] = _geo_equity(equity, gid, ranks, equity_rows) if equity else None
         out[str(gid)] = g_entry
     return out

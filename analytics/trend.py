@@ -8,12 +8,13 @@ are period numbers on the regular grid, so gaps keep their place in time.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from analytics.periods import (
     periods_per_year,
@@ -173,9 +174,9 @@ def ols_trend(y, x=None, *, alpha: float = ALPHA) -> OLSTrend:
     sst = float(np.sum((y - ym) ** 2))
     dof = n - 2
     stderr = float(np.sqrt(sse / dof / sxx))
-    tcrit = stats.t.ppf(1 - alpha / 2, dof)
+    tcrit = _t_ppf(1 - alpha / 2, dof)
     if stderr > 0:
-        p = float(2 * stats.t.sf(abs(slope) / stderr, dof))
+        p = float(2 * special.stdtr(dof, -(abs(slope) / stderr)))  # = stats.t.sf, sans overhead
     else:
         p = 0.0 if slope != 0 else 1.0
     r2 = 1 - sse / sst if sst > 0 else 0.0
@@ -208,6 +209,31 @@ def _column_tie_term(ordered: np.ndarray) -> float:
     counts = np.bincount(group[np.isfinite(ordered)]).astype(float)
     counts = counts[counts > 1]
     return float(np.sum(counts * (counts - 1) * (2 * counts + 5)))
+
+
+def _season_tie_terms(values: np.ndarray, groups: np.ndarray, seasons: np.ndarray) -> np.ndarray:
+    """:func:`_tie_term` of the values of each season in ``seasons`` (sorted group ids)."""
+    order = np.lexsort((values, groups))
+    v, g = values[order], groups[order]
+    same = (v[1:] == v[:-1]) & (g[1:] == g[:-1])
+    if not same.any():
+        return np.zeros(len(seasons))
+    run = np.cumsum(np.r_[True, ~same]) - 1  # id of each run of equal values in a season
+    counts = np.bincount(run).astype(float)
+    run_season = np.searchsorted(seasons, g[np.r_[True, ~same]])
+    out = np.zeros(len(seasons))
+    np.add.at(out, run_season, counts * (counts - 1) * (2 * counts + 5))
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _norm_ppf(q: float) -> float:
+    return float(stats.norm.ppf(q))
+
+
+@functools.lru_cache(maxsize=1024)
+def _t_ppf(q: float, dof: int) -> float:
+    return float(stats.t.ppf(q, dof))
 
 
 def _kendall_var(n: int, ties: float) -> float:
@@ -261,12 +287,12 @@ def theil_sen(y, x=None, *, alpha: float = ALPHA, period: int | None = None) -> 
         return TheilSen(nan, nan, nan, nan, len(y_), seasonal)
     slope = float(np.median(slopes))
     intercept = float(np.median(y_) - slope * np.median(x_))
+    seasons, sizes = np.unique(g_, return_counts=True)
+    tx, ty = _season_tie_terms(x_, g_, seasons), _season_tie_terms(y_, g_, seasons)
     var = 0.0
-    for season in np.unique(g_):
-        ys, xs = y_[g_ == season], x_[g_ == season]
-        m = len(ys)
-        var += (m * (m - 1) * (2 * m + 5) - _tie_term(xs) - _tie_term(ys)) / 18.0
-    z = stats.norm.ppf(alpha / 2)
+    for m, tie_x, tie_y in zip(sizes.tolist(), tx.tolist(), ty.tolist(), strict=True):
+        var += (m * (m - 1) * (2 * m + 5) - tie_x - tie_y) / 18.0
+    z = _norm_ppf(alpha / 2)
     nt = len(slopes)
     sigma = np.sqrt(var)
     upper = min(int(np.round((nt - z * sigma) / 2.0)), nt - 1)
@@ -351,21 +377,29 @@ def is_seasonal(y, period: int, *, alpha: float = SEASONALITY_ALPHA) -> bool:
     Reference: Hyndman & Athanasopoulos, *Forecasting: Principles and Practice* (3rd ed.),
     §3.4 (classical decomposition); Kruskal & Wallis (1952), *JASA* 47, 583–621.
     """
-    y = pd.Series(np.asarray(y, dtype=float))
-    if period <= 1 or y.notna().sum() < 3 * period:
+    values = np.asarray(y, dtype=float)
+    if period <= 1 or np.count_nonzero(~np.isnan(values)) < 3 * period:
         return False
+    y = pd.Series(values)
     if period % 2 == 0:
         trend = y.rolling(period, center=True, min_periods=period // 2).mean()
-        trend = trend.rolling(2, min_periods=1).mean().shift(-1)
+        trend = trend.rolling(2, min_periods=1).mean().to_numpy()
+        trend = np.append(trend[1:], np.nan)  # .shift(-1)
     else:
-        trend = y.rolling(period, center=True, min_periods=period // 2 + 1).mean()
-    resid = (y - trend).to_numpy()
-    seasons = np.arange(len(y)) % period
-    groups = [resid[(seasons == g) & np.isfinite(resid)] for g in range(period)]
+        trend = y.rolling(period, center=True, min_periods=period // 2 + 1).mean().to_numpy()
+    resid = values - trend
+    seasons = np.arange(len(values)) % period
+    finite = np.isfinite(resid)
+    groups = [resid[(seasons == g) & finite] for g in range(period)]
     groups = [g for g in groups if len(g) >= 2]
     if len(groups) < 2 or np.ptp(np.concatenate(groups)) == 0:
         return False
-    return bool(stats.kruskal(*groups).pvalue < alpha)
+    return bool(_kruskal(*groups).pvalue < alpha)
+
+
+# scipy.stats.kruskal without its nan-policy/axis wrapper (a millisecond a call, more than
+# the test itself); the groups here are finite 1-D arrays, so the result is the same.
+_kruskal = getattr(stats.kruskal, "__wrapped__", stats.kruskal)
 
 
 def _change(s: float, p: float, alpha: float) -> str:
@@ -398,6 +432,135 @@ def verdict_for(change: str, direction: str) -> str:
 def _window_verdict_s(values: np.ndarray, period: int) -> tuple[float, float, int]:
     test = seasonal_kendall(values, period) if period > 1 else mann_kendall(values)
     return test.s, test.p_value, test.n
+
+
+def _tie_terms(ordered: np.ndarray) -> np.ndarray:
+    """:func:`_tie_term` of each column of a column-sorted table (NaN last)."""
+    rows, cols = ordered.shape
+    out = np.zeros(cols)
+    equal = ordered[1:] == ordered[:-1]
+    if not equal.any():
+        return out
+    starts = np.vstack([np.ones((1, cols), dtype=bool), ~equal])
+    group = np.cumsum(starts, axis=0) - 1 + np.arange(cols) * rows
+    finite = np.isfinite(ordered)
+    counts = np.bincount(group[finite], minlength=rows * cols).astype(float)
+    owner = np.arange(rows * cols) // rows
+    np.add.at(out, owner, counts * (counts - 1) * (2 * counts + 5))
+    return out
+
+
+def _run_length(
+    y: np.ndarray,
+    w: int,
+    period: int,
+    limit: int,
+    min_points: int,
+    alpha: float,
+    direction: str,
+    verdict: str,
+) -> tuple[int, bool]:
+    """Step 5 of :func:`trend_summary`: ``(run_length, capped)``.
+
+    The same test, window by window, as the method describes; the windows are evaluated
+    in batches of growing size (12, 24, 48…) and a window's significance is decided by
+    comparing its score with the critical value, calling ``erfc`` only near it, so the
+    verdicts are exactly those of :func:`_z_p`.
+    """
+    backs = max(0, min(limit - 1, len(y) - w))  # windows that start within the series
+    verdicts = {c: verdict_for(c, direction) for c in ("increasing", "decreasing", "none")}
+    tail = y[len(y) - backs - w :] if backs else y  # every window lies in the last values
+    pairs = _pair_sums(tail, period, w) if backs else None
+    run, back, batch = 1, 1, 12
+    while back < limit:
+        if back > backs:  # this window would start before the series
+            return run, True
+        last = min(backs, back + batch - 1)
+        s, var, n = _window_tests(tail, w, period, np.arange(back, last + 1), pairs)
+        change = np.where(_significant(s, var, alpha), np.sign(s), 0.0)
+        same = np.array(
+            [verdicts[_CHANGE_NAMES[c]] == verdict for c in change.tolist()], dtype=bool
+        )
+        stop = np.flatnonzero((n < min_points) | ~same)
+        if stop.size:
+            return run + int(stop[0]), False
+        run += last - back + 1
+        back, batch = last + 1, batch * 2
+    return run, True
+
+
+_CHANGE_NAMES = {1.0: "increasing", -1.0: "decreasing", 0.0: "none"}
+
+
+def _significant(s: np.ndarray, var: np.ndarray, alpha: float) -> np.ndarray:
+    """``_z_p(s, var)[1] < alpha`` for arrays, exactly: ``erfc`` is monotone, so only
+    scores within a hair of the critical value need it evaluated."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(var > 0, (s - np.sign(s)) / np.sqrt(np.where(var > 0, var, 1.0)), 0.0)
+    absz = np.abs(z)
+    critical = math.sqrt(2) * float(special.erfcinv(alpha))
+    out = absz > critical * (1 + 1e-9)
+    near = np.flatnonzero(np.abs(absz - critical) <= critical * 1e-9)
+    for i in near:
+        out[i] = _z_p(float(s[i]), float(var[i]))[1] < alpha
+    return out
+
+
+def _window_tests(
+    y: np.ndarray,
+    w: int,
+    period: int,
+    backs: np.ndarray,
+    pairs: list[tuple[int, np.ndarray]] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``S``, ``Var S`` and ``n`` of the trend test on the windows of ``w`` values ending
+    ``backs`` periods before the end of ``y``: what :func:`seasonal_kendall` (``period >
+    1``) or :func:`mann_kendall` give one window at a time, for several windows at once.
+    ``pairs`` is :func:`_pair_sums` of ``y`` (computed here when not given). Every
+    quantity is a sum of integers, so it is exact whatever the order of summation."""
+    ends = len(y) - np.asarray(backs)
+    starts = ends - w
+    windows = y[starts[:, None] + np.arange(w)]  # row k: y[end_k - w : end_k]
+    count = len(ends)
+    pairs = _pair_sums(y, period, w) if pairs is None else pairs
+    # S sums the pairs (i, i + lag) inside [start, end): those with start <= i < end - lag.
+    s = np.zeros(count)
+    for lag, running in pairs:
+        s += running[ends - lag] - running[starts]
+    finite = np.isfinite(windows)
+    n = finite.sum(axis=1)
+    if period > 1:
+        cycles = -(-w // period)
+        padded = np.full((count, cycles * period), np.nan)
+        padded[:, :w] = windows
+        tables = padded.reshape(count, cycles, period)  # [window, cycle, season]
+        n_g = np.isfinite(tables).sum(axis=1).astype(float)
+        ordered = np.sort(tables, axis=1).transpose(1, 0, 2).reshape(cycles, -1)
+        ties = _tie_terms(ordered).reshape(count, period).sum(axis=1)
+        var = (np.sum(n_g * (n_g - 1) * (2 * n_g + 5), axis=1) - ties) / 18.0
+        return s, var, n
+    ties = _tie_terms(np.sort(windows, axis=1).T)
+    nf = n.astype(float)
+    var = (nf * (nf - 1) * (2 * nf + 5) - ties) / 18.0
+    var[n < 2] = 0.0
+    s[n < 2] = 0.0
+    return s, var, n
+
+
+def _pair_sums(y: np.ndarray, period: int, w: int | None = None) -> list[tuple[int, np.ndarray]]:
+    """Running sums of ``sign(y[i + lag] - y[i])`` for each lag a trend test on windows
+    of ``w`` values compares (multiples of ``period`` when seasonal; every lag
+    otherwise); pairs with a missing value count 0. Entry ``k`` of a lag's array sums
+    the pairs that start before ``k``."""
+    w = len(y) if w is None else w
+    step = period if period > 1 else 1
+    out = []
+    for lag in range(step, min(w, len(y)), step):
+        with np.errstate(invalid="ignore"):
+            signs = np.sign(y[lag:] - y[:-lag])
+        signs[np.isnan(signs)] = 0.0
+        out.append((lag, np.concatenate([[0.0], np.cumsum(signs)])))
+    return out
 
 
 def trend_summary(
@@ -480,22 +643,8 @@ def trend_summary(
     change = _change(kendall.s, kendall.p_value, alpha)
     verdict = verdict_for(change, direction)
 
-    run, capped = 1, False
     limit = 3 * w if max_run_periods is None else max_run_periods
-    for back in range(1, limit):
-        first = len(y) - back - w
-        if first < 0:
-            capped = True
-            break
-        sub = y[first : len(y) - back]
-        if np.isfinite(sub).sum() < min_points:
-            break
-        s, p, _ = _window_verdict_s(sub, period)
-        if verdict_for(_change(s, p, alpha), direction) != verdict:
-            break
-        run += 1
-    else:
-        capped = True
+    run, capped = _run_length(y, w, period, limit, min_points, alpha, direction, verdict)
     return TrendResult(
         verdict=verdict,
         change=change,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import flask
 
+from data.cache import CACHE_EXTENSION
 from data.store import Store, Viewer
 
 EXTENSION_KEY = "statroom"
@@ -23,5 +24,8 @@ def current_viewer() -> Viewer:
 
 
 def current_store() -> Store:
-    state = flask.current_app.extensions[EXTENSION_KEY]
-    return Store(state.engine, current_viewer())
+    """The Store for this request's viewer, with the app's cache when one is installed
+    (``data.cache.install_cache``): cached reads are keyed by the viewer's visibility."""
+    app = flask.current_app
+    state = app.extensions[EXTENSION_KEY]
+    return Store(state.engine, current_viewer(), app.extensions.get(CACHE_EXTENSION))

@@ -64,6 +64,11 @@ SIMPLE_THRESHOLD = 2000
 KEY_PREFIX = "statroom:"
 #: Seconds between two log lines about a failing cache.
 ERROR_LOG_INTERVAL = 60.0
+#: Seconds the cache is left alone after it failed, so an outage costs one timeout, not
+#: one per read.
+RETRY_AFTER = 30.0
+#: Seconds Redis may take to connect or answer before the read goes to the database.
+REDIS_TIMEOUT = 1.0
 
 
 def cache_settings(cache_url: str | None) -> dict:
@@ -74,6 +79,10 @@ def cache_settings(cache_url: str | None) -> dict:
             "CACHE_REDIS_URL": cache_url,
             "CACHE_KEY_PREFIX": KEY_PREFIX,
             "CACHE_DEFAULT_TIMEOUT": DEFAULT_TIMEOUT,
+            "CACHE_OPTIONS": {
+                "socket_timeout": REDIS_TIMEOUT,
+                "socket_connect_timeout": REDIS_TIMEOUT,
+            },
         }
     return {
         "CACHE_TYPE": "SimpleCache",
@@ -167,6 +176,7 @@ class StoreCache:
         self.backend = backend
         self.timeout = timeout
         self._last_error = 0.0
+        self._down_until = 0.0
 
     def get_or_compute(
         self, engine: Engine, visibility: str, name: str, arguments: tuple, compute: Callable
@@ -176,11 +186,13 @@ class StoreCache:
         except SQLAlchemyError:
             self._warn("could not read the data version")
             return compute()
+        if time.monotonic() < self._down_until:
+            return compute()
         key = cache_key(engine, version, visibility, name, arguments)
         try:
             hit = self.backend.get(key)
         except Exception:  # noqa: BLE001 - a cache outage must not take pages down
-            self._warn("cache read failed")
+            self._failed("cache read failed")
             return compute()
         if hit is not None:
             return hit[0]
@@ -188,12 +200,16 @@ class StoreCache:
         try:
             self.backend.set(key, (value,), timeout=self.timeout)
         except Exception:  # noqa: BLE001 - as above
-            self._warn("cache write failed")
+            self._failed("cache write failed")
         return value
 
     def clear(self) -> None:
         """Drop every entry (the data version makes this unnecessary after writes)."""
         self.backend.clear()
+
+    def _failed(self, what: str) -> None:
+        self._down_until = time.monotonic() + RETRY_AFTER
+        self._warn(what)
 
     def _warn(self, what: str) -> None:
         now = time.monotonic()

@@ -394,3 +394,18 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     __table_args__ = (_one_of("role", ROLES),)
+
+
+class DataVersion(Base):
+    """One row whose ``version`` goes up whenever imported data or stored analytics change.
+
+    Every app process reads it (cheaply, at most once a second or two) and puts it in
+    its cache keys, so a refresh or import run by the command line, in another process,
+    still retires every cached page read (:mod:`data.cache`).
+    """
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

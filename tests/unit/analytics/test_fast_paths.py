@@ -1,0 +1,225 @@
+"""The refresh's fast paths give the same numbers as the plain computations they replace.
+
+``statroom refresh`` must fit a large city in minutes, so a few hot spots compute in bulk
+or skip overhead: every neighbourhood's grid at once, the trend run length for several
+windows at once, ETS fits that call statsmodels' smoother directly. Each test here pins
+one of them to the straightforward computation, exactly.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+import analytics.forecast as forecast
+from analytics.control import xmr
+from analytics.periods import positions, regular_panel, regular_values
+from analytics.trend import (
+    _window_tests,
+    is_seasonal,
+    mann_kendall,
+    seasonal_kendall,
+    theil_sen,
+    trend_summary,
+)
+
+FREQ = {"week": "7D", "month": "MS", "quarter": "QS-FEB", "year": "YS-JUL", "day": "D"}
+
+
+def panel(frequency: str, seed: int = 0, start="2018-02-01") -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    periods = pd.date_range(pd.Timestamp(start), periods=60, freq=FREQ[frequency])
+    rows = []
+    for g, (first, last) in enumerate([(0, 60), (5, 60), (0, 41), (20, 21), (10, 50)]):
+        for k in range(first, last):
+            if g == 4 and k % 7 == 0:
+                continue  # gaps inside the span
+            value = np.nan if (g == 1 and k == 30) else float(rng.normal(10, 2))
+            rows.append((f"g{g}", periods[k], value, float(k), 100.0))
+    return pd.DataFrame(
+        rows, columns=["geography_id", "period", "value", "numerator", "denominator"]
+    )
+
+
+def per_geography(frame: pd.DataFrame, frequency: str) -> dict[str, pd.Series]:
+    observed = frame[frame["value"].notna()]
+    return {g: regular_values(s, frequency) for g, s in observed.groupby("geography_id")}
+
+
+def assert_same_grids(fast: dict, slow: dict) -> None:
+    assert fast.keys() == slow.keys()
+    for gid, expected in slow.items():
+        got = fast[gid]
+        assert got.index.equals(expected.index), gid
+        assert got.index.freq == expected.index.freq, gid
+        assert got.index.name == expected.index.name == "period"
+        assert got.name == expected.name == "value"
+        np.testing.assert_array_equal(got.to_numpy(), expected.to_numpy())
+
+
+@pytest.mark.parametrize("frequency", ["week", "month", "quarter", "year", "day"])
+def test_fst001_panel_grids_equal_one_geography_at_a_time(frequency):
+    frame = panel(frequency)
+    assert_same_grids(regular_panel(frame, frequency), per_geography(frame, frequency))
+
+
+def test_fst002_panel_grids_fall_back_on_mixed_phases_and_duplicates():
+    weeks = panel("week")
+    shifted = weeks["geography_id"] == "g2"
+    weeks.loc[shifted, "period"] += pd.Timedelta(days=2)  # another weekday
+    assert_same_grids(regular_panel(weeks, "week"), per_geography(weeks, "week"))
+    months = panel("month")
+    twice = pd.concat([months, months.iloc[[3]].assign(value=99.0)], ignore_index=True)
+    assert_same_grids(regular_panel(twice, "month"), per_geography(twice, "month"))
+    assert regular_panel(months.assign(value=np.nan), "month") == {}
+
+
+@pytest.mark.parametrize("period,w", [(12, 24), (52, 104), (4, 8), (7, 90), (1, 10), (1, 24)])
+def test_fst003_batched_window_tests_equal_the_tests_window_by_window(period, w):
+    rng = np.random.default_rng(period * w)
+    y = np.round(rng.normal(size=w + 40).cumsum(), 0)  # rounded: plenty of ties
+    y[rng.random(len(y)) < 0.15] = np.nan
+    backs = np.arange(1, 41)
+    s, var, n = _window_tests(y, w, period, backs)
+    for k, back in enumerate(backs):
+        window = y[len(y) - back - w : len(y) - back]
+        test = seasonal_kendall(window, period) if period > 1 else mann_kendall(window)
+        assert (s[k], var[k], n[k]) == (test.s, test.var_s, test.n)
+
+
+def test_fst004_trend_run_length_is_unchanged():
+    """The run length, recomputed window by window as the method describes."""
+    rng = np.random.default_rng(3)
+    y = 50 + 0.4 * np.arange(96) + rng.normal(0, 3, 96)
+    series = pd.Series(y, index=pd.date_range("2018-01-01", periods=96, freq="MS"))
+    result = trend_summary(series, "month", "higher_is_better", seasonal=False)
+    assert result.verdict == "improving"
+    run = 1
+    for back in range(1, 72):
+        test = mann_kendall(y[len(y) - back - 24 : len(y) - back])
+        if test.change != "increasing":
+            break
+        run += 1
+    assert result.run_length == run
+
+
+def test_fst005_theil_sen_interval_matches_the_definition():
+    rng = np.random.default_rng(5)
+    y = np.round(rng.normal(size=36).cumsum(), 1)
+    x = np.arange(36, dtype=float)
+    result = theil_sen(y, x, period=12)
+    var = 0.0
+    for season in range(12):
+        ys = y[x % 12 == season]  # positions are distinct: no ties in x
+        m = len(ys)
+        ties = sum(c * (c - 1) * (2 * c + 5) for c in np.unique(ys, return_counts=True)[1])
+        var += (m * (m - 1) * (2 * m + 5) - 0 - ties) / 18.0
+    slopes = np.sort([(y[j] - y[i]) / (j - i) for i in range(36) for j in range(i + 12, 36, 12)])
+    z = stats.norm.ppf(0.025)
+    upper = min(int(np.round((len(slopes) - z * np.sqrt(var)) / 2.0)), len(slopes) - 1)
+    assert result.slope == np.median(slopes)
+    assert result.ci_high == slopes[upper]
+
+
+@pytest.mark.parametrize("frequency", ["day", "week", "month", "quarter", "year"])
+def test_fst006_positions_count_whole_periods(frequency):
+    index = pd.date_range("2001-03-01", periods=30, freq=FREQ[frequency])[[0, 1, 2, 5, 29]]
+    step = {"day": 1, "week": 1, "month": 1, "quarter": 3, "year": 12}[frequency]
+    if frequency in ("day", "week"):
+        expected = np.asarray((index - index[0]).days, dtype=float) / (
+            7.0 if frequency == "week" else 1.0
+        )
+    else:
+        months = (index.year - index[0].year) * 12 + (index.month - index[0].month)
+        expected = np.asarray(months, dtype=float) / step
+    np.testing.assert_array_equal(positions(index, frequency), expected)
+
+
+def test_fst007_seasonality_test_is_scipys_kruskal():
+    rng = np.random.default_rng(8)
+    t = np.arange(72)
+    for amplitude in (0.0, 0.5, 3.0):
+        y = rng.normal(size=72) + amplitude * np.sin(2 * np.pi * t / 12)
+        trend = pd.Series(y).rolling(12, center=True, min_periods=6).mean()
+        trend = trend.rolling(2, min_periods=1).mean().shift(-1).to_numpy()
+        resid = y - trend
+        groups = [resid[(t % 12 == g) & np.isfinite(resid)] for g in range(12)]
+        assert is_seasonal(y, 12) == (stats.kruskal(*groups).pvalue < 0.01)
+
+
+def test_fst008_recent_signal_means_one_of_the_last_three_values():
+    values = np.r_[np.full(30, 10.0) + np.tile([0.5, -0.5], 15), 30.0, 10.0, 10.0]
+    series = pd.Series(values, index=pd.date_range("2020-01-01", periods=33, freq="MS"))
+    chart = xmr(series, "month")
+    assert chart.has_recent_signal(3)
+    assert not chart.has_recent_signal(2)
+    assert chart.has_recent_signal(0)  # every value counts
+
+
+def _statsmodels_fit(y: np.ndarray, spec: forecast.ETSSpec) -> np.ndarray:
+    model = ETSModel(
+        pd.Series(y),
+        error=spec.error,
+        trend=spec.trend,
+        damped_trend=spec.damped,
+        seasonal=spec.seasonal,
+        seasonal_periods=spec.season_length if spec.seasonal else None,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return model.fit(disp=False, maxiter=400, return_params=True)
+
+
+def test_fst009_direct_fit_is_statsmodels_fit_bit_for_bit(monkeypatch):
+    """With statsmodels' own L-BFGS memory, the lean fit lands on identical parameters."""
+    monkeypatch.setitem(forecast._LBFGS_OPTIONS, "maxcor", 10)
+    rng = np.random.default_rng(11)
+    t = np.arange(60)
+    y = 100 + 0.5 * t + 8 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 2, 60)
+    for spec in (
+        forecast.ETSSpec("add", None, False, None),
+        forecast.ETSSpec("mul", "add", True, None),
+        forecast.ETSSpec("add", "add", False, "add", 12),
+        forecast.ETSSpec("mul", None, False, "mul", 12),
+    ):
+        fast = forecast._fit_params(forecast._ets_model(y, spec, 12))
+        np.testing.assert_array_equal(fast, _statsmodels_fit(y, spec))
+
+
+def test_fst010_candidates_start_no_worse_than_statsmodels_default():
+    rng = np.random.default_rng(12)
+    t = np.arange(72)
+    y = 50 + 0.3 * t + 6 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 1.5, 72)
+    fitted = []
+    for spec in forecast.candidate_specs(y, 12):
+        model = forecast._ets_model(y, spec, 12)
+        start = forecast._best_start(model, spec, fitted)
+        default = forecast._start_llf(model, np.asarray(model.start_params, dtype=float))
+        if start is not None:
+            assert forecast._start_llf(model, start) > default
+        params = forecast._fit_params(model, start)
+        fitted.append((spec, list(model.param_names), np.asarray(params)))
+    assert any(
+        forecast._best_start(forecast._ets_model(y, s, 12), s, fitted[:i]) is not None
+        for i, (s, _, _) in enumerate(fitted)
+    )
+
+
+def test_fst011_results_without_standard_errors_forecast_the_same():
+    rng = np.random.default_rng(13)
+    y = 20 + rng.normal(0, 1, 48).cumsum() * 0.2 + 5
+    spec = forecast.ETSSpec("add", "add", True, None)
+    model = forecast._ets_model(y, spec, 1)
+    params = forecast._fit_params(model)
+    lean = model.smooth(params)
+    full = ETSModel(pd.Series(y), error="add", trend="add", damped_trend=True).smooth(params)
+    assert np.isnan(lean.cov_params_approx).all()
+    assert lean.aicc == full.aicc
+    a = lean.get_prediction(start=48, end=55).summary_frame(alpha=0.2)
+    b = full.get_prediction(start=48, end=55).summary_frame(alpha=0.2)
+    pd.testing.assert_frame_equal(a, b)
