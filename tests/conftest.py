@@ -67,9 +67,11 @@ class fresh_postgres_database:  # noqa: N801 - used as a context manager
 @pytest.fixture(autouse=True)
 def reset_dash_globals():
     """Dash keeps callbacks and pages in module globals; start every test clean."""
-    from dash import _callback, _pages
+    from dash import _callback, _get_app, _pages
 
     saved_registry = dict(_pages.PAGE_REGISTRY)
+    # Dash remembers the "current app" in a context variable that outlives a test.
+    _get_app.app_context.set(None)
     _callback.GLOBAL_CALLBACK_LIST.clear()
     _callback.GLOBAL_CALLBACK_MAP.clear()
     _callback.GLOBAL_INLINE_SCRIPTS.clear()

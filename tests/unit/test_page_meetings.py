@@ -665,5 +665,5 @@ def test_pgm015_the_public_is_asked_to_sign_in(app):
     with public.server.test_request_context("/"):
         for layout in (meetings.layout, actions.layout, meetings_health.layout):
             words = text_of(layout())
-            assert "internal working records" in words and "Sign in" in words
+            assert "Sign in to see this page" in words
             assert "InfraStat" not in words and "Deputy" not in words
