@@ -32,6 +32,7 @@ from analytics.periods import (
     regular_panel,
     regular_series,
     regular_values,
+    season_length,
 )
 from analytics.targets import (
     MAX_HORIZONS_AHEAD,
@@ -44,7 +45,7 @@ from analytics.targets import (
     target_status,
     target_statuses,
 )
-from analytics.trend import TrendResult, period_changes, trend_summary
+from analytics.trend import TrendResult, period_changes, seasonal_flags, trend_summary
 
 __all__ = ["MeasureMeta", "forecast_for_series", "summarize_measure", "to_jsonable"]
 
@@ -318,10 +319,17 @@ def _base_entry(geography_id: str, meta: MeasureMeta, series: pd.DataFrame, as_o
 
 
 def _series_stats(
-    entry: dict, meta: MeasureMeta, obs: pd.DataFrame, targets, grid: pd.Series | None = None
+    entry: dict,
+    meta: MeasureMeta,
+    obs: pd.DataFrame,
+    targets,
+    grid: pd.Series | None = None,
+    seasonal: bool | None = None,
 ) -> None:
-    """Changes, trend, control chart and target status; ``grid`` is ``regular_values(obs)``
-    when the caller already has it (see :func:`analytics.periods.regular_panel`)."""
+    """Changes, trend, control chart and target status. A caller that has them already
+    passes ``grid`` (``regular_values(obs)``, see :func:`analytics.periods.regular_panel`)
+    and ``seasonal`` (:func:`analytics.trend.is_seasonal` of it, see
+    :func:`analytics.trend.seasonal_flags`)."""
     errors = entry["errors"]
     if obs.empty:
         return
@@ -338,7 +346,9 @@ def _series_stats(
         entry["changes"] = to_jsonable(
             {"vs_previous": changes.vs_previous, "vs_last_year": changes.vs_last_year}
         )
-    trend = _guard(errors, "trend", trend_summary, grid, meta.frequency, meta.direction)
+    trend = _guard(
+        errors, "trend", trend_summary, grid, meta.frequency, meta.direction, seasonal=seasonal
+    )
     if trend is not None:
         entry["trend"] = _trend_block(trend, meta.frequency)
         entry["trend_verdict"] = trend.verdict
@@ -532,12 +542,16 @@ def summarize_measure(
         if panel_p is not None
         else {}
     )
+    seasonal = _guard({}, "seasonality", seasonal_flags, grids, season_length(meta.frequency))
+    seasonal = seasonal or {}
     no_data = _prepare(None, as_of_ts)  # shared by the neighbourhoods without data (read only)
     for gid in geos["id"]:
         series = by_geo.get(gid)
         series = series if series is not None else no_data
         g_entry, g_obs = _base_entry(str(gid), meta, series, as_of_ts, fiscal_year_start_month)
-        _series_stats(g_entry, meta, g_obs, target_list, grids.get(str(gid)))
+        _series_stats(
+            g_entry, meta, g_obs, target_list, grids.get(str(gid)), seasonal.get(str(gid))
+        )
         g_entry["equity"] = _geo_equity(equity, gid, ranks, equity_rows) if equity else None
         out[str(gid)] = g_entry
     return out

@@ -380,13 +380,21 @@ def is_seasonal(y, period: int, *, alpha: float = SEASONALITY_ALPHA) -> bool:
     values = np.asarray(y, dtype=float)
     if period <= 1 or np.count_nonzero(~np.isnan(values)) < 3 * period:
         return False
-    y = pd.Series(values)
+    return _seasonal_test(values, _cycle_trend(pd.DataFrame(values), period)[:, 0], period, alpha)
+
+
+def _cycle_trend(frame: pd.DataFrame, period: int) -> np.ndarray:
+    """The centred moving average of one cycle of each column (before the final shift of
+    the 2×m average): columns are computed one by one with pandas' own running sums."""
     if period % 2 == 0:
-        trend = y.rolling(period, center=True, min_periods=period // 2).mean()
-        trend = trend.rolling(2, min_periods=1).mean().to_numpy()
-        trend = np.append(trend[1:], np.nan)  # .shift(-1)
-    else:
-        trend = y.rolling(period, center=True, min_periods=period // 2 + 1).mean().to_numpy()
+        trend = frame.rolling(period, center=True, min_periods=period // 2).mean()
+        return trend.rolling(2, min_periods=1).mean().to_numpy()
+    return frame.rolling(period, center=True, min_periods=period // 2 + 1).mean().to_numpy()
+
+
+def _seasonal_test(values: np.ndarray, trend: np.ndarray, period: int, alpha: float) -> bool:
+    if period % 2 == 0:
+        trend = np.append(trend[1:], np.nan)  # the 2×m average's .shift(-1)
     resid = values - trend
     seasons = np.arange(len(values)) % period
     finite = np.isfinite(resid)
@@ -395,6 +403,41 @@ def is_seasonal(y, period: int, *, alpha: float = SEASONALITY_ALPHA) -> bool:
     if len(groups) < 2 or np.ptp(np.concatenate(groups)) == 0:
         return False
     return bool(_kruskal(*groups).pvalue < alpha)
+
+
+def seasonal_flags(
+    grids: dict[str, pd.Series], period: int, *, alpha: float = SEASONALITY_ALPHA
+) -> dict[str, bool]:
+    """:func:`is_seasonal` of many regular series at once (the neighbourhoods of a measure).
+
+    When the series are stretches of one regular grid (as
+    :func:`analytics.periods.regular_panel` gives them), their moving averages are
+    computed in one pass over a table with a column per series. A column's values
+    outside its stretch are missing, and pandas skips missing values in its running sums,
+    so each column gets exactly the numbers it would alone (the first value of a 2×m
+    average lies before the stretch, and its window holds fewer than m/2 values, so it
+    stays missing there too). Otherwise each series is tested on its own.
+    """
+    if period <= 1 or not grids:
+        return {gid: is_seasonal(g.to_numpy(), period, alpha=alpha) for gid, g in grids.items()}
+    frame = pd.DataFrame(grids)
+    spans = {}
+    for gid, grid in grids.items():
+        first = frame.index.get_indexer(grid.index[:1])[0] if len(grid) else -1
+        if first < 0 or not frame.index[first : first + len(grid)].equals(grid.index):
+            return {gid: is_seasonal(g.to_numpy(), period, alpha=alpha) for gid, g in grids.items()}
+        spans[gid] = first
+    trends = _cycle_trend(frame, period)
+    flags = {}
+    for j, (gid, grid) in enumerate(grids.items()):
+        values = grid.to_numpy(dtype=float)
+        if np.count_nonzero(~np.isnan(values)) < 3 * period:
+            flags[gid] = False
+            continue
+        first = spans[gid]
+        trend = trends[first : first + len(values), j]
+        flags[gid] = _seasonal_test(values, trend, period, alpha)
+    return flags
 
 
 # scipy.stats.kruskal without its nan-policy/axis wrapper (a millisecond a call, more than

@@ -52,13 +52,15 @@ CACHE_BACKENDS = [
 
 @pytest.fixture(params=CACHE_BACKENDS)
 def app_cache(request):
-    """A Flask app with Statroom's cache installed; Redis entries are removed afterwards."""
+    """A Flask app with Statroom's cache installed.
+
+    Keys carry a digest of the database URL and every test has a database of its own, so
+    tests sharing one Redis (in parallel, too) never see each other's entries; those left
+    in Redis expire on their own.
+    """
     url = REDIS_URL if request.param == "redis" else None
     server = flask.Flask(__name__)
-    store_cache = install_cache(server, Config(secret_key="test", cache_url=url))
-    store_cache.clear()
-    yield store_cache
-    store_cache.clear()
+    return install_cache(server, Config(secret_key="test", cache_url=url))
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from analytics.trend import (
     _window_tests,
     is_seasonal,
     mann_kendall,
+    seasonal_flags,
     seasonal_kendall,
     theil_sen,
     trend_summary,
@@ -223,3 +224,24 @@ def test_fst011_results_without_standard_errors_forecast_the_same():
     a = lean.get_prediction(start=48, end=55).summary_frame(alpha=0.2)
     b = full.get_prediction(start=48, end=55).summary_frame(alpha=0.2)
     pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize("frequency,period", [("month", 12), ("week", 52), ("day", 7)])
+def test_fst012_seasonality_of_a_panel_equals_one_series_at_a_time(frequency, period):
+    rng = np.random.default_rng(period)
+    rows = []
+    periods = pd.date_range("2015-01-05", periods=4 * period + 30, freq=FREQ[frequency])
+    for g, (first, last) in enumerate([(0, None), (7, None), (0, -9), (3, -2), (20, None)]):
+        span = periods[first:last]
+        amplitude = (0.0, 1.5, 4.0, 0.3, 2.0)[g]
+        t = np.arange(len(span))
+        values = (
+            100 * (g + 1) + amplitude * np.sin(2 * np.pi * t / period) + rng.normal(size=len(t))
+        )
+        values[rng.random(len(t)) < 0.05] = np.nan
+        rows += [(f"g{g}", p, v) for p, v in zip(span, values, strict=True)]
+    frame = pd.DataFrame(rows, columns=["geography_id", "period", "value"])
+    grids = regular_panel(frame, frequency)
+    flags = seasonal_flags(grids, period)
+    assert flags == {gid: is_seasonal(grid.to_numpy(), period) for gid, grid in grids.items()}
+    assert set(flags.values()) == {True, False}  # the test sees both kinds
