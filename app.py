@@ -19,6 +19,7 @@ from api import auth, memo_routes, oidc, security
 from api import v1 as api_v1
 from components import layout as shell
 from components.context import EXTENSION_KEY, current_viewer
+from data.cache import install_cache
 from data.config import Config
 from data.db import make_engine
 from data.store import Store, Viewer
@@ -47,6 +48,8 @@ def create_app(config: Config | None = None) -> dash.Dash:
     )
     engine = make_engine(config.database_url)
     server.extensions[EXTENSION_KEY] = AppState(config=config, engine=engine)
+    # Shared reads (summaries, series, boundaries) are cached per visibility and data version.
+    install_cache(server, config)
 
     app = dash.Dash(
         __name__,

@@ -216,14 +216,26 @@ def test_cch010_sets_as_arguments_give_one_key(loaded, app_cache):
     assert second.keys() == {"response", "cleared"}
 
 
-def test_cch011_current_store_carries_the_apps_cache(demo_app):
+def test_cch011_create_app_installs_the_cache_and_pages_read_through_it(demo_app, monkeypatch):
     from components.context import current_store
 
     server = demo_app.server
-    if CACHE_EXTENSION not in server.extensions:  # until create_app installs it itself
-        install_cache(server, Config(secret_key="test"))
+    assert CACHE_EXTENSION in server.extensions  # create_app installs it
     with server.test_request_context("/"):
         store = current_store()
         assert store.cache is server.extensions[CACHE_EXTENSION]
         assert store.for_viewer(PUBLIC).cache is store.cache
-        assert isinstance(store.summaries(), pd.DataFrame)
+        first = store.summaries()
+        assert isinstance(first, pd.DataFrame) and not first.empty
+        # A second read is served from the cache: only the data version may be read.
+        statements = []
+        original = type(store.engine.dialect).do_execute
+
+        def record(dialect, cursor, statement, parameters, context=None):
+            statements.append(statement)
+            return original(dialect, cursor, statement, parameters, context)
+
+        monkeypatch.setattr(type(store.engine.dialect), "do_execute", record)
+        again = current_store().summaries()
+        pd.testing.assert_frame_equal(again, first)
+        assert not [s for s in statements if "measure_summary" in s], statements

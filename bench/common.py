@@ -1,0 +1,238 @@
+"""What the page, callback and load benchmarks share: the cities and a running server.
+
+* :func:`city_database` gives a database holding a refreshed demo or large city, on
+  SQLite or PostgreSQL. Building the large city takes minutes (write, then a full
+  refresh), so the databases are kept between runs: SQLite files under ``bench/out/``,
+  PostgreSQL databases named ``statroom_bench_<size>`` next to
+  ``STATROOM_TEST_POSTGRES_URL``. ``rebuild=True`` starts them again.
+* :func:`serve` runs gunicorn (``app:server``, as deployed) on a free loopback port and
+  yields its base URL once ``/healthz`` answers.
+* :func:`sample_paths` picks the pages to measure: ``/``, an area, a measure with
+  neighbourhood data, ``/equity`` and ``/kiosk``.
+
+Timings are printed by the benchmarks, never asserted.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from data.db import make_engine, migrate  # noqa: E402
+from data.demo import load_demo  # noqa: E402
+from data.models import MeasureSummary  # noqa: E402
+from data.refresh import refresh  # noqa: E402
+from data.store import Store, Viewer  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+BIN = Path(sys.executable).parent
+SIZES = ("demo", "large")
+BACKENDS = ("sqlite", "postgres")
+
+
+def postgres_available() -> bool:
+    return bool(os.environ.get("STATROOM_TEST_POSTGRES_URL"))
+
+
+def backends_from(requested: list[str]) -> list[str]:
+    """``requested`` without PostgreSQL when no server is configured (said once)."""
+    backends = list(requested)
+    if "postgres" in backends and not postgres_available():
+        print("(STATROOM_TEST_POSTGRES_URL is not set: PostgreSQL is skipped)\n")
+        backends.remove("postgres")
+    return backends
+
+
+def _database_url(size: str, backend: str) -> str:
+    if backend == "sqlite":
+        OUT.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{OUT / f'city-{size}.db'}"
+    base = make_url(os.environ["STATROOM_TEST_POSTGRES_URL"])
+    name = f"statroom_bench_{size}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            ).scalar()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop(size: str, backend: str) -> None:
+    if backend == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            (OUT / f"city-{size}.db{suffix}").unlink(missing_ok=True)
+        return
+    base = make_url(os.environ["STATROOM_TEST_POSTGRES_URL"])
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "statroom_bench_{size}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def _is_ready(url: str) -> bool:
+    """The city is loaded and refreshed (a build cut short leaves no summaries)."""
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+        with engine.connect() as conn:
+            summaries = conn.execute(select(func.count()).select_from(MeasureSummary)).scalar()
+        return bool(summaries) and Store(engine, Viewer("viewer")).observation_count() > 0
+    finally:
+        engine.dispose()
+
+
+def city_database(size: str, backend: str, *, rebuild: bool = False) -> str:
+    """The URL of a database holding the refreshed ``size`` city on ``backend``."""
+    if rebuild:
+        _drop(size, backend)
+    url = _database_url(size, backend)
+    if _is_ready(url):
+        return url
+    _drop(size, backend)
+    url = _database_url(size, backend)
+    print(f"Building the {size} city on {backend} (kept in {_where(size, backend)})...")
+    started = time.perf_counter()
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+        load_demo(engine, size=size, progress=False)
+        refresh(engine, progress=False)
+    finally:
+        engine.dispose()
+    print(f"  built in {time.perf_counter() - started:.0f} s\n", flush=True)
+    return url
+
+
+def _where(size: str, backend: str) -> str:
+    return str(OUT / f"city-{size}.db") if backend == "sqlite" else f"statroom_bench_{size}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serve(
+    database_url: str,
+    *,
+    workers: int = 1,
+    threads: int = 4,
+    cache_url: str | None = None,
+    anonymous_role: str = "viewer",
+) -> Iterator[str]:
+    """gunicorn serving ``database_url`` on loopback; yields the base URL.
+
+    Staff pages are measured as a signed-in viewer would see them, so the anonymous
+    role defaults to ``viewer`` (``STATROOM_ANONYMOUS_ROLE``).
+    """
+    port = free_port()
+    env = {
+        **os.environ,
+        "STATROOM_DATABASE_URL": database_url,
+        "STATROOM_SECRET_KEY": secrets.token_hex(32),
+        "STATROOM_ANONYMOUS_ROLE": anonymous_role,
+    }
+    env.pop("STATROOM_CACHE_URL", None)
+    if cache_url:
+        env["STATROOM_CACHE_URL"] = cache_url
+    server = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "120",
+            "--log-level",
+            "warning",
+            "app:server",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(base, server)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def _wait_until_healthy(base: str, server: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode}")
+        try:
+            if requests.get(f"{base}/healthz", timeout=5).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{base} did not become healthy in {timeout:.0f} s")
+
+
+def sample_paths(database_url: str) -> dict[str, str]:
+    """The pages the benchmarks measure, named: overview, area, measure, equity, kiosk.
+
+    The measure is the first public monthly measure with neighbourhood data (the richest
+    page); the area is that measure's.
+    """
+    engine = make_engine(database_url)
+    try:
+        store = Store(engine, Viewer("viewer"))
+        with_neighbourhoods = store.measures_with_neighborhoods()
+        measures = store.measures()
+        chosen = next(
+            (
+                m
+                for m in measures
+                if m.id in with_neighbourhoods and m.frequency == "month" and m.is_public
+            ),
+            measures[0],
+        )
+    finally:
+        engine.dispose()
+    return {
+        "overview": "/",
+        "area": f"/area/{chosen.area_id}",
+        "measure": f"/measure/{chosen.id}",
+        "equity": "/equity",
+        "kiosk": "/kiosk",
+    }
+
+
+def machine_line() -> str:
+    """One line describing where the figures were taken."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return f"{os.cpu_count()} CPUs, load average {load:.1f}, Python {sys.version.split()[0]}"
