@@ -67,10 +67,16 @@ $(AXE): tests/integration/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --silent --prefix tests/integration; \
 	else echo "npm is missing: the accessibility tests will be skipped (apt-get install npm)."; fi
 
-bench: $(TEST_STAMP)
+## make bench: every benchmark of docs/performance.md; prints figures, never fails on timing.
+## PostgreSQL and Redis runs need STATROOM_TEST_POSTGRES_URL and STATROOM_TEST_REDIS_URL.
+bench: $(TEST_STAMP) browser
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/analytics.py
 	$(BIN)/python bench/import_throughput.py
+	$(BIN)/python bench/refresh.py
+	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/callbacks.py
+	$(BIN)/python bench/load.py
 
 audit: $(TEST_STAMP)
 	$(BIN)/pip install --quiet pip-audit

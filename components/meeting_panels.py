@@ -1,5 +1,6 @@
 """Layout pieces shared by the meeting pages: badges, alerts, the live-capture forms and
-the lists of what was captured.
+the lists of what was captured, the memo controls; and the live-capture and polling logic
+that the meeting page and the presenter both run.
 
 Writes go through :mod:`data.meetings`; :func:`write_outcome` turns its errors into the
 alert a user sees (a conflict says what happened and offers a reload).
@@ -7,15 +8,20 @@ alert a user sees (a conflict says what happened and offers a reload).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from urllib.parse import quote
 
+import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import dcc, html
+from dash import Input, Output, State, ctx, dcc, html
+from sqlalchemy.exc import SQLAlchemyError
 
-from analytics.agenda import STATUS_LABELS, format_day, format_when
+from analytics.agenda import FOLLOWUP_WINDOW, MEMO_LEAD, STATUS_LABELS, format_day, format_when
+from components.context import current_store
 from data import meetings as writes
 from data.meetings import ConflictError, EditPermissionError, MeetingInputError
 
@@ -145,10 +151,60 @@ class CaptureIds:
         self.annotation_measure = f"{p}-annotation-measure"
         self.annotation_public = f"{p}-annotation-public"
         self.annotation_add = f"{p}-annotation-add"
+        #: Each kind's add button, and the field a successful add clears.
+        self.add_buttons = {
+            "action": self.action_add,
+            "note": self.note_add,
+            "annotation": self.annotation_add,
+        }
+        self.cleared_on_add = {
+            "action": self.action_description,
+            "note": self.note_body,
+            "annotation": self.annotation_label,
+        }
+        #: The fields a capture reads, by the names :func:`submit_capture` knows them.
+        self.fields = {
+            "description": self.action_description,
+            "owner": self.action_owner,
+            "department": self.action_department,
+            "due": self.action_due,
+            "action_measure": self.action_measure,
+            "item": self.item,
+            "body": self.note_body,
+            "label": self.annotation_label,
+            "date": self.annotation_date,
+            "annotation_measure": self.annotation_measure,
+            "public": self.annotation_public,
+        }
+
+    def outputs(self) -> list[Output]:
+        """What a capture callback sets: the alert, then the fields an add clears."""
+        cleared = [Output(field, "value") for field in self.cleared_on_add.values()]
+        return [Output(self.alert, "children"), *cleared]
+
+    def inputs(self, meeting_store: str) -> list:
+        """What a capture callback reads: the add buttons, the meeting id held in the
+        ``meeting_store`` Store, then :attr:`fields` in order."""
+        return [
+            *(Input(button, "n_clicks") for button in self.add_buttons.values()),
+            State(meeting_store, "data"),
+            *(State(field, "value") for field in self.fields.values()),
+        ]
 
 
 def measure_options(measures) -> list[dict]:
     return [{"label": m.name, "value": m.id} for m in measures]
+
+
+def add_button(label: str, component_id: str, color: str = "primary") -> dbc.Button:
+    return dbc.Button([icon("bi-plus-lg", "me-1"), label], id=component_id, color=color, size="sm")
+
+
+def _capture_card(title: str, fields: list, add: dbc.Button) -> dbc.Card:
+    return dbc.Card(
+        dbc.CardBody([html.H3(title, className="h6 card-title"), *fields, add]),
+        className="h-100 capture-card",
+    )
 
 
 def capture_forms(
@@ -174,112 +230,75 @@ def capture_forms(
             [dbc.Label(label, html_for=control_id, className="mb-1"), control], className="mb-2"
         )
 
-    action = dbc.Card(
-        dbc.CardBody(
-            [
-                html.H3("Action item", className="h6 card-title"),
-                field(
-                    "What will be done",
-                    ids.action_description,
-                    dbc.Textarea(id=ids.action_description, rows=2, maxlength=5000),
+    def measure_field(label, control_id, placeholder):
+        return field(
+            label,
+            control_id,
+            dcc.Dropdown(
+                id=control_id, options=options, value=default_measure, placeholder=placeholder
+            ),
+        )
+
+    action = _capture_card(
+        "Action item",
+        [
+            field(
+                "What will be done",
+                ids.action_description,
+                dbc.Textarea(id=ids.action_description, rows=2, maxlength=5000),
+            ),
+            field(
+                "Owner",
+                ids.action_owner,
+                dbc.Input(id=ids.action_owner, list=ids.owners, maxlength=200, autocomplete="off"),
+            ),
+            html.Datalist([html.Option(value=o) for o in owners], id=ids.owners),
+            field(
+                "Department",
+                ids.action_department,
+                dcc.Dropdown(
+                    id=ids.action_department,
+                    options=departments,
+                    placeholder="Pick a department",
                 ),
-                field(
-                    "Owner",
-                    ids.action_owner,
-                    dbc.Input(
-                        id=ids.action_owner, list=ids.owners, maxlength=200, autocomplete="off"
-                    ),
-                ),
-                html.Datalist([html.Option(value=o) for o in owners], id=ids.owners),
-                field(
-                    "Department",
-                    ids.action_department,
-                    dcc.Dropdown(
-                        id=ids.action_department,
-                        options=departments,
-                        placeholder="Pick a department",
-                    ),
-                ),
-                field("Due date", ids.action_due, dbc.Input(id=ids.action_due, type="date")),
-                field(
-                    "Linked measure",
-                    ids.action_measure,
-                    dcc.Dropdown(
-                        id=ids.action_measure,
-                        options=options,
-                        value=default_measure,
-                        placeholder="None",
-                    ),
-                ),
-                dbc.Button(
-                    [icon("bi-plus-lg", "me-1"), "Add action item"],
-                    id=ids.action_add,
-                    color="primary",
-                    size="sm",
-                ),
-            ]
-        ),
-        className="h-100 capture-card",
+            ),
+            field("Due date", ids.action_due, dbc.Input(id=ids.action_due, type="date")),
+            measure_field("Linked measure", ids.action_measure, "None"),
+        ],
+        add_button("Add action item", ids.action_add),
     )
-    note = dbc.Card(
-        dbc.CardBody(
-            [
-                html.H3("Note", className="h6 card-title"),
-                field(
-                    "About",
-                    ids.item,
-                    dbc.Select(id=ids.item, options=item_options, value=WHOLE_MEETING),
-                ),
-                field(
-                    "Note", ids.note_body, dbc.Textarea(id=ids.note_body, rows=4, maxlength=10000)
-                ),
-                dbc.Button(
-                    [icon("bi-plus-lg", "me-1"), "Add note"],
-                    id=ids.note_add,
-                    color="primary",
-                    size="sm",
-                ),
-            ]
-        ),
-        className="h-100 capture-card",
+    note = _capture_card(
+        "Note",
+        [
+            field(
+                "About",
+                ids.item,
+                dbc.Select(id=ids.item, options=item_options, value=WHOLE_MEETING),
+            ),
+            field("Note", ids.note_body, dbc.Textarea(id=ids.note_body, rows=4, maxlength=10000)),
+        ],
+        add_button("Add note", ids.note_add),
     )
-    annotation = dbc.Card(
-        dbc.CardBody(
-            [
-                html.H3("Chart annotation", className="h6 card-title"),
-                field(
-                    "Text on the chart",
-                    ids.annotation_label,
-                    dbc.Input(
-                        id=ids.annotation_label, maxlength=200, placeholder="e.g. New crew starts"
-                    ),
+    annotation = _capture_card(
+        "Chart annotation",
+        [
+            field(
+                "Text on the chart",
+                ids.annotation_label,
+                dbc.Input(
+                    id=ids.annotation_label, maxlength=200, placeholder="e.g. New crew starts"
                 ),
-                field("Date", ids.annotation_date, dbc.Input(id=ids.annotation_date, type="date")),
-                field(
-                    "Measure",
-                    ids.annotation_measure,
-                    dcc.Dropdown(
-                        id=ids.annotation_measure,
-                        options=options,
-                        value=default_measure,
-                        placeholder="Pick a measure",
-                    ),
-                ),
-                dbc.Checkbox(
-                    id=ids.annotation_public,
-                    label="Show on the public site too",
-                    value=False,
-                    class_name="mb-2",
-                ),
-                dbc.Button(
-                    [icon("bi-plus-lg", "me-1"), "Add annotation"],
-                    id=ids.annotation_add,
-                    color="primary",
-                    size="sm",
-                ),
-            ]
-        ),
-        className="h-100 capture-card",
+            ),
+            field("Date", ids.annotation_date, dbc.Input(id=ids.annotation_date, type="date")),
+            measure_field("Measure", ids.annotation_measure, "Pick a measure"),
+            dbc.Checkbox(
+                id=ids.annotation_public,
+                label="Show on the public site too",
+                value=False,
+                class_name="mb-2",
+            ),
+        ],
+        add_button("Add annotation", ids.annotation_add),
     )
     return html.Div(
         [
@@ -390,7 +409,16 @@ def captured_panel(
     )
 
 
-# -- capture helpers shared by the meeting page and the presenter --------------------------------
+# -- capture and polling, shared by the meeting page and the presenter ---------------------------
+
+
+def meeting_or_none(meeting_id):
+    """The meeting for a page title, or None: a title must not fail on a bad id or a database
+    that is down (the layout then says what is wrong)."""
+    try:
+        return current_store().meeting(meeting_id) if meeting_id else None
+    except SQLAlchemyError:
+        return None
 
 
 def owner_suggestions(store, meeting) -> list[str]:
@@ -409,7 +437,8 @@ def captured_key(activity: dict) -> str:
 
 
 def submit_capture(store, kind: str, meeting_id, values: dict):
-    """Write what a capture form holds (``kind``: action, note or annotation).
+    """Write what a capture form holds (``kind``: action, note or annotation); ``values`` is
+    keyed like :attr:`CaptureIds.fields`.
 
     Returns ``(ok, alert)``.
     """
@@ -425,7 +454,7 @@ def submit_capture(store, kind: str, meeting_id, values: dict):
                 owner=values.get("owner") or "",
                 department=values.get("department") or "",
                 due_date=values.get("due") or "",
-                measure_id=values.get("measure") or None,
+                measure_id=values.get("action_measure") or None,
                 meeting_id=meeting_id,
             )
 
@@ -451,7 +480,7 @@ def submit_capture(store, kind: str, meeting_id, values: dict):
                 viewer,
                 label=values.get("label") or "",
                 start_date=values.get("date") or "",
-                measure_id=values.get("measure") or None,
+                measure_id=values.get("annotation_measure") or None,
                 meeting_id=meeting_id,
                 is_public=bool(values.get("public")),
             )
@@ -459,3 +488,189 @@ def submit_capture(store, kind: str, meeting_id, values: dict):
         success = "Annotation added to the chart."
     result, message = write_outcome(call, success, reload_href)
     return result is not None, message
+
+
+def capture_from_forms(ids: CaptureIds, store, meeting_id, form: Sequence) -> tuple | None:
+    """Write what the clicked add button's form holds.
+
+    ``form`` holds the values of :attr:`CaptureIds.fields`, in order. Returns the values of
+    :meth:`CaptureIds.outputs`: the alert, then each clearable field emptied after a
+    successful add of its kind and left alone otherwise. None when no button was clicked.
+    """
+    if not ctx.triggered or not ctx.triggered[0]["value"]:
+        return None
+    kind_of_button = {button: kind for kind, button in ids.add_buttons.items()}
+    kind = kind_of_button[ctx.triggered_id]
+    values = dict(zip(ids.fields, form, strict=True))
+    ok, message = submit_capture(store, kind, meeting_id, values)
+    cleared = ("" if ok and other == kind else dash.no_update for other in ids.cleared_on_add)
+    return message, *cleared
+
+
+def register_activity_poll(activity: str, poll: str, meeting: str) -> Callable:
+    """Register the callback that refreshes the ``activity`` Store from the database on each
+    tick of the ``poll`` Interval, for the meeting in the ``meeting`` Store; returns it."""
+
+    @dash.callback(
+        Output(activity, "data"),
+        Input(poll, "n_intervals"),
+        State(meeting, "data"),
+        State(activity, "data"),
+        prevent_initial_call=True,
+    )
+    def poll_activity(_n, meeting_id, known):
+        """A cheap query every few seconds; downstream panels re-render only on a change."""
+        fresh = current_store().meeting_activity(meeting_id)
+        return dash.no_update if fresh == known else fresh
+
+    return poll_activity
+
+
+# -- Stat memo and follow-up memo ----------------------------------------------------------------
+
+
+def _sent_state(document: str, sent_at, deadline, late: str, due: str) -> html.P:
+    """Whether ``document`` went out by its ``deadline``; ``late`` and ``due`` say what the
+    deadline means, in words."""
+    if sent_at:
+        was_late = pd.Timestamp(sent_at) > deadline
+        return html.P(
+            [
+                icon("bi-send-check" if not was_late else "bi-exclamation-triangle-fill", "me-1"),
+                f"{document} sent {format_when(sent_at)}",
+                html.Strong(f" — late: {late}") if was_late else " — on time.",
+            ],
+            className="memo-state",
+        )
+    return html.P(
+        [
+            icon("bi-hourglass-split", "me-1"),
+            f"Not sent yet. Send by {format_when(deadline)} ({due}).",
+        ],
+        className="memo-state",
+    )
+
+
+def memo_state(meeting) -> html.P:
+    return _sent_state(
+        "Memo",
+        meeting.memo_sent_at,
+        pd.Timestamp(meeting.scheduled_for) - MEMO_LEAD,
+        "less than 48 hours before the meeting",
+        "48 hours before the meeting",
+    )
+
+
+def followup_state(meeting) -> html.P:
+    return _sent_state(
+        "Follow-up",
+        meeting.followup_sent_at,
+        pd.Timestamp(meeting.scheduled_for) + FOLLOWUP_WINDOW,
+        "more than 2 days after the meeting",
+        "within 2 days of the meeting",
+    )
+
+
+@dataclass(frozen=True)
+class SentDocument:
+    """A text the meeting sends out (the Stat memo or the follow-up): how to save it, how to
+    mark it sent, and what each tells the user."""
+
+    tab: str
+    save: Callable[..., int]  # (engine, viewer, meeting_id, version, text) -> new version
+    saved: str
+    mark_sent: Callable[..., int]  # (engine, viewer, meeting_id, version) -> new version
+    marked_sent: str
+    state: Callable[..., html.P]  # meeting -> when it was sent, or when it is due
+
+
+MEMO = SentDocument(
+    "memo",
+    writes.save_memo_text,
+    "Summary saved.",
+    writes.mark_memo_sent,
+    "Memo marked as sent.",
+    memo_state,
+)
+FOLLOWUP = SentDocument(
+    "followup",
+    writes.save_followup_text,
+    "Follow-up saved.",
+    writes.mark_followup_sent,
+    "Follow-up marked as sent.",
+    followup_state,
+)
+
+
+def save_or_mark_sent(document: SentDocument, store, saving: bool, text, meeting_id, version):
+    """Save ``document``'s text (or mark it sent) against the version the user saw.
+
+    Returns the edit callbacks' outputs: (text, version, alert, state).
+    """
+    engine, viewer = store.engine, store.viewer
+    if saving:
+        write = partial(document.save, engine, viewer, meeting_id, version, text)
+        success = document.saved
+    else:
+        write = partial(document.mark_sent, engine, viewer, meeting_id, version)
+        success = document.marked_sent
+    result, message = write_outcome(
+        write, success, f"/meeting/{int(meeting_id)}?tab={document.tab}"
+    )
+    if result is None:
+        return dash.no_update, dash.no_update, message, dash.no_update
+    return dash.no_update, result, message, document.state(store.meeting(meeting_id))
+
+
+def document_buttons(save: tuple[str, str], redraft: tuple[str, str], sent: tuple[str, str]):
+    """Save, start again and mark as sent, under a memo's text; each an ``(id, label)``."""
+    (save_id, save_label), (redraft_id, redraft_label), (sent_id, sent_label) = save, redraft, sent
+    return html.Div(
+        [
+            dbc.Button(save_label, id=save_id, color="primary", size="sm", class_name="me-2"),
+            dbc.Button(
+                redraft_label,
+                id=redraft_id,
+                color="secondary",
+                outline=True,
+                size="sm",
+                class_name="me-2",
+            ),
+            dbc.Button(
+                [icon("bi-send", "me-1"), sent_label], id=sent_id, color="success", size="sm"
+            ),
+        ],
+        className="mb-2",
+    )
+
+
+#: The formats a memo exports to: (file extension, icon, button label).
+EXPORT_FORMATS = (
+    ("html", "bi-printer", "Printable page"),
+    ("pdf", "bi-filetype-pdf", "PDF"),
+    ("docx", "bi-filetype-docx", "Word"),
+)
+
+
+def export_links(meeting_id, kind: str, label: str) -> html.Div:
+    """Buttons that download the meeting's ``kind`` (memo or followup) in each format."""
+    base = f"/meeting/{int(meeting_id)}/{kind}"
+    buttons = [
+        dbc.Button(
+            [icon(icon_name, "me-1"), text],
+            href=f"{base}.{extension}",
+            external_link=True,
+            color="secondary",
+            outline=True,
+            size="sm",
+            class_name="me-1",
+            id=f"meeting-{kind}-{extension}",
+            # The printable page opens in a tab of its own; the files download.
+            **({"target": "_blank"} if extension == "html" else {}),
+        )
+        for extension, icon_name, text in EXPORT_FORMATS
+    ]
+    return html.Div(
+        [html.Span(f"{label}: ", className="fw-semibold me-1"), *buttons],
+        className="export-links mb-2",
+    )

@@ -10,7 +10,6 @@ import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import ALL, Input, Output, State, ctx, dcc, html
-from sqlalchemy.exc import SQLAlchemyError
 
 from analytics.agenda import (
     SECTION_HELP,
@@ -24,17 +23,27 @@ from analytics.agenda import (
 from components.context import current_store
 from components.layout import guarded, requires
 from components.meeting_panels import (
+    FOLLOWUP,
+    MEMO,
     CaptureIds,
+    add_button,
     alert,
     capture_forms,
+    capture_from_forms,
     captured_key,
     captured_panel,
     department_names,
+    document_buttons,
+    export_links,
+    followup_state,
     icon,
+    meeting_or_none,
     meeting_status_badge,
+    memo_state,
     owner_suggestions,
+    register_activity_poll,
+    save_or_mark_sent,
     sign_in_hint,
-    submit_capture,
     write_outcome,
 )
 from components.memo import load_followup, load_memo
@@ -42,10 +51,7 @@ from data import meetings as writes
 
 
 def _title(meeting_id=None, **_variables) -> str:
-    try:
-        meeting = current_store().meeting(meeting_id) if meeting_id else None
-    except SQLAlchemyError:
-        meeting = None
+    meeting = meeting_or_none(meeting_id)
     return f"{meeting.title} · Statroom" if meeting else "Meeting · Statroom"
 
 
@@ -615,12 +621,7 @@ def _add_item_form(measures) -> dbc.Card:
                     ],
                     className="g-2 mb-2",
                 ),
-                dbc.Button(
-                    [icon("bi-plus-lg", "me-1"), "Add to agenda"],
-                    id=ids.add,
-                    color="secondary",
-                    size="sm",
-                ),
+                add_button("Add to agenda", ids.add, color="secondary"),
             ]
         ),
         className="mt-3",
@@ -791,29 +792,6 @@ def edit_agenda(
 # -- Stat memo ---------------------------------------------------------------------------------
 
 
-def memo_state(meeting) -> html.P:
-    deadline = pd.Timestamp(meeting.scheduled_for) - pd.Timedelta(hours=48)
-    if meeting.memo_sent_at:
-        late = pd.Timestamp(meeting.memo_sent_at) > deadline
-        return html.P(
-            [
-                icon("bi-send-check" if not late else "bi-exclamation-triangle-fill", "me-1"),
-                f"Memo sent {format_when(meeting.memo_sent_at)}",
-                html.Strong(" — late: less than 48 hours before the meeting")
-                if late
-                else " — on time.",
-            ],
-            className="memo-state",
-        )
-    return html.P(
-        [
-            icon("bi-hourglass-split", "me-1"),
-            f"Not sent yet. Send by {format_when(deadline)} (48 hours before the meeting).",
-        ],
-        className="memo-state",
-    )
-
-
 def memo_preview(store, meeting_id) -> html.Div:
     loaded = load_memo(store, meeting_id, with_charts=False)
     if loaded is None:
@@ -847,46 +825,6 @@ def memo_preview(store, meeting_id) -> html.Div:
     return html.Div(sections)
 
 
-def _export_links(meeting_id, kind: str, label: str) -> html.Div:
-    base = f"/meeting/{int(meeting_id)}/{kind}"
-    return html.Div(
-        [
-            html.Span(f"{label}: ", className="fw-semibold me-1"),
-            dbc.Button(
-                [icon("bi-printer", "me-1"), "Printable page"],
-                href=f"{base}.html",
-                target="_blank",
-                external_link=True,
-                color="secondary",
-                outline=True,
-                size="sm",
-                class_name="me-1",
-                id=f"meeting-{kind}-html",
-            ),
-            dbc.Button(
-                [icon("bi-filetype-pdf", "me-1"), "PDF"],
-                href=f"{base}.pdf",
-                external_link=True,
-                color="secondary",
-                outline=True,
-                size="sm",
-                class_name="me-1",
-                id=f"meeting-{kind}-pdf",
-            ),
-            dbc.Button(
-                [icon("bi-filetype-docx", "me-1"), "Word"],
-                href=f"{base}.docx",
-                external_link=True,
-                color="secondary",
-                outline=True,
-                size="sm",
-                id=f"meeting-{kind}-docx",
-            ),
-        ],
-        className="export-links mb-2",
-    )
-
-
 def _memo_tab(store, meeting, can_edit):
     intro = meeting.memo_text
     if not intro:
@@ -904,41 +842,19 @@ def _memo_tab(store, meeting, can_edit):
             id=ids.memo_intro, value=intro, rows=6, readonly=not can_edit, class_name="mb-2"
         ),
     ]
-    if can_edit:
-        editor.append(
-            html.Div(
-                [
-                    dbc.Button(
-                        "Save summary",
-                        id=ids.memo_save,
-                        color="primary",
-                        size="sm",
-                        class_name="me-2",
-                    ),
-                    dbc.Button(
-                        "Start again from the draft",
-                        id=ids.memo_draft,
-                        color="secondary",
-                        outline=True,
-                        size="sm",
-                        class_name="me-2",
-                    ),
-                    dbc.Button(
-                        [icon("bi-send", "me-1"), "Mark memo as sent"],
-                        id=ids.memo_sent,
-                        color="success",
-                        size="sm",
-                    ),
-                ],
-                className="mb-2",
-            )
+    editor.append(
+        document_buttons(
+            (ids.memo_save, "Save summary"),
+            (ids.memo_draft, "Start again from the draft"),
+            (ids.memo_sent, "Mark memo as sent"),
         )
-    else:
-        editor.append(sign_in_hint(_meeting_path(meeting.id, "memo")))
+        if can_edit
+        else sign_in_hint(_meeting_path(meeting.id, "memo"))
+    )
     return html.Div(
         [
             html.Div(id=ids.memo_state, children=memo_state(meeting)),
-            _export_links(meeting.id, "memo", "Stat memo"),
+            export_links(meeting.id, "memo", "Stat memo"),
             html.P(
                 "Exports use the saved summary and the current agenda and figures.",
                 className="small-muted",
@@ -993,7 +909,6 @@ def edit_memo(_save, _draft, _sent, text, meeting_id, version):
     trigger = ctx.triggered_id
     if not ctx.triggered or not ctx.triggered[0]["value"]:
         return (dash.no_update,) * 4
-    reload_href = _meeting_path(meeting_id, "memo")
     if trigger == ids.memo_draft:
         loaded = load_memo(store, meeting_id, with_charts=False)
         doc = loaded[0] if loaded else None
@@ -1004,22 +919,8 @@ def edit_memo(_save, _draft, _sent, text, meeting_id, version):
             alert("Draft restored. Save it to use it in the memo.", "info"),
             dash.no_update,
         )
-    if trigger == ids.memo_save:
-        result, message = write_outcome(
-            lambda: writes.save_memo_text(store.engine, store.viewer, meeting_id, version, text),
-            "Summary saved.",
-            reload_href,
-        )
-    else:
-        result, message = write_outcome(
-            lambda: writes.mark_memo_sent(store.engine, store.viewer, meeting_id, version),
-            "Memo marked as sent.",
-            reload_href,
-        )
-    if result is None:
-        return dash.no_update, dash.no_update, message, dash.no_update
-    meeting = store.meeting(meeting_id)
-    return dash.no_update, result, message, memo_state(meeting)
+    saving = trigger == ids.memo_save
+    return save_or_mark_sent(MEMO, store, saving, text, meeting_id, version)
 
 
 # -- live capture ------------------------------------------------------------------------------
@@ -1081,134 +982,30 @@ def refresh_captured(activity, meeting_id, seen):
 @dash.callback(
     Output(ids.captured, "children", allow_duplicate=True),
     Output(ids.captured_seen, "data", allow_duplicate=True),
-    Output(capture.alert, "children"),
-    Output(capture.action_description, "value"),
-    Output(capture.note_body, "value"),
-    Output(capture.annotation_label, "value"),
-    Input(capture.action_add, "n_clicks"),
-    Input(capture.note_add, "n_clicks"),
-    Input(capture.annotation_add, "n_clicks"),
-    State(ids.meeting, "data"),
-    State(capture.action_description, "value"),
-    State(capture.action_owner, "value"),
-    State(capture.action_department, "value"),
-    State(capture.action_due, "value"),
-    State(capture.action_measure, "value"),
-    State(capture.item, "value"),
-    State(capture.note_body, "value"),
-    State(capture.annotation_label, "value"),
-    State(capture.annotation_date, "value"),
-    State(capture.annotation_measure, "value"),
-    State(capture.annotation_public, "value"),
+    *capture.outputs(),
+    *capture.inputs(ids.meeting),
     prevent_initial_call=True,
 )
-def capture_live(
-    _action,
-    _note,
-    _annotation,
-    meeting_id,
-    description,
-    owner,
-    department,
-    due,
-    action_measure,
-    item,
-    body,
-    label,
-    day,
-    annotation_measure,
-    public,
-):
+def capture_live(_action, _note, _annotation, meeting_id, *form):
     """Add an action item, a note or an annotation from the capture forms."""
-    keep = dash.no_update
-    if not ctx.triggered or not ctx.triggered[0]["value"]:
-        return (keep,) * 6
     store = current_store()
-    kind = {
-        capture.action_add: "action",
-        capture.note_add: "note",
-        capture.annotation_add: "annotation",
-    }[ctx.triggered_id]
-    ok, message = submit_capture(
-        store,
-        kind,
-        meeting_id,
-        {
-            "description": description,
-            "owner": owner,
-            "department": department,
-            "due": due,
-            "measure": action_measure if kind == "action" else annotation_measure,
-            "item": item,
-            "body": body,
-            "label": label,
-            "date": day,
-            "public": public,
-        },
-    )
-    cleared = (
-        "" if ok and kind == "action" else keep,
-        "" if ok and kind == "note" else keep,
-        "" if ok and kind == "annotation" else keep,
-    )
+    outcome = capture_from_forms(capture, store, meeting_id, form)
+    if outcome is None:
+        return (dash.no_update,) * 6
     key = captured_key(store.meeting_activity(meeting_id))
-    return captured_view(store, meeting_id), key, message, *cleared
+    return captured_view(store, meeting_id), key, *outcome
 
 
 # -- follow-up memo ----------------------------------------------------------------------------
 
 
-def followup_state(meeting) -> html.P:
-    deadline = pd.Timestamp(meeting.scheduled_for) + pd.Timedelta(days=2)
-    if meeting.followup_sent_at:
-        late = pd.Timestamp(meeting.followup_sent_at) > deadline
-        return html.P(
-            [
-                icon("bi-send-check" if not late else "bi-exclamation-triangle-fill", "me-1"),
-                f"Follow-up sent {format_when(meeting.followup_sent_at)}",
-                html.Strong(" — late: more than 2 days after the meeting")
-                if late
-                else " — on time.",
-            ],
-            className="memo-state",
-        )
-    return html.P(
-        [
-            icon("bi-hourglass-split", "me-1"),
-            f"Not sent yet. Send by {format_when(deadline)} (within 2 days of the meeting).",
-        ],
-        className="memo-state",
-    )
-
-
 def _followup_tab(meeting, doc, text, can_edit):
     saved = bool(meeting.followup_text.strip())
     controls = (
-        html.Div(
-            [
-                dbc.Button(
-                    "Save follow-up",
-                    id=ids.followup_save,
-                    color="primary",
-                    size="sm",
-                    class_name="me-2",
-                ),
-                dbc.Button(
-                    "Redraft from commitments and notes",
-                    id=ids.followup_redraft,
-                    color="secondary",
-                    outline=True,
-                    size="sm",
-                    class_name="me-2",
-                ),
-                dbc.Button(
-                    [icon("bi-send", "me-1"), "Mark follow-up as sent"],
-                    id=ids.followup_sent,
-                    color="success",
-                    size="sm",
-                ),
-            ],
-            className="mb-2",
+        document_buttons(
+            (ids.followup_save, "Save follow-up"),
+            (ids.followup_redraft, "Redraft from commitments and notes"),
+            (ids.followup_sent, "Mark follow-up as sent"),
         )
         if can_edit
         else sign_in_hint(_meeting_path(meeting.id, "followup"))
@@ -1216,7 +1013,7 @@ def _followup_tab(meeting, doc, text, can_edit):
     return html.Div(
         [
             html.Div(followup_state(meeting), id=ids.followup_state),
-            _export_links(meeting.id, "followup", "Follow-up memo"),
+            export_links(meeting.id, "followup", "Follow-up memo"),
             html.P(
                 (
                     "Showing the saved follow-up. "
@@ -1261,7 +1058,6 @@ def edit_followup(_save, _redraft, _sent, text, meeting_id, version):
     trigger = ctx.triggered_id
     if not ctx.triggered or not ctx.triggered[0]["value"]:
         return (dash.no_update,) * 4
-    reload_href = _meeting_path(meeting_id, "followup")
     if trigger == ids.followup_redraft:
         loaded = load_followup(store, meeting_id)
         if loaded is None:
@@ -1277,40 +1073,14 @@ def edit_followup(_save, _redraft, _sent, text, meeting_id, version):
             alert("Redrafted from the commitments and notes. Save it to keep it.", "info"),
             dash.no_update,
         )
-    if trigger == ids.followup_save:
-        result, message = write_outcome(
-            lambda: writes.save_followup_text(
-                store.engine, store.viewer, meeting_id, version, text
-            ),
-            "Follow-up saved.",
-            reload_href,
-        )
-    else:
-        result, message = write_outcome(
-            lambda: writes.mark_followup_sent(store.engine, store.viewer, meeting_id, version),
-            "Follow-up marked as sent.",
-            reload_href,
-        )
-    if result is None:
-        return dash.no_update, dash.no_update, message, dash.no_update
-    return dash.no_update, result, message, followup_state(store.meeting(meeting_id))
+    saving = trigger == ids.followup_save
+    return save_or_mark_sent(FOLLOWUP, store, saving, text, meeting_id, version)
 
 
 # -- polling and URL ---------------------------------------------------------------------------
 
 
-@dash.callback(
-    Output(ids.activity, "data"),
-    Input(ids.poll, "n_intervals"),
-    State(ids.meeting, "data"),
-    State(ids.activity, "data"),
-    prevent_initial_call=True,
-)
-def poll_activity(_n, meeting_id, known):
-    """A cheap query every few seconds; downstream panels re-render only on a change."""
-    activity = current_store().meeting_activity(meeting_id)
-    return dash.no_update if activity == known else activity
-
+poll_activity = register_activity_poll(ids.activity, ids.poll, ids.meeting)
 
 dash.clientside_callback(
     """

@@ -11,8 +11,7 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, ctx, dcc, html
-from sqlalchemy.exc import SQLAlchemyError
+from dash import Input, Output, State, dcc, html
 
 from analytics.agenda import SECTION_LABELS, STATUS_LABELS, format_day
 from analytics.narrative import format_value
@@ -24,19 +23,18 @@ from components.layout import guarded, requires
 from components.meeting_panels import (
     CaptureIds,
     capture_forms,
+    capture_from_forms,
     days_overdue,
     department_names,
+    meeting_or_none,
     overdue_badge,
     owner_suggestions,
-    submit_capture,
+    register_activity_poll,
 )
 
 
 def _title(meeting_id=None, **_variables) -> str:
-    try:
-        meeting = current_store().meeting(meeting_id) if meeting_id else None
-    except SQLAlchemyError:
-        meeting = None
+    meeting = meeting_or_none(meeting_id)
     return f"Presenting: {meeting.title} · Statroom" if meeting else "Presenting · Statroom"
 
 
@@ -475,91 +473,22 @@ dash.clientside_callback(
 )
 
 
-@dash.callback(
-    Output(ids.activity, "data"),
-    Input(ids.poll, "n_intervals"),
-    State(ids.meeting, "data"),
-    State(ids.activity, "data"),
-    prevent_initial_call=True,
-)
-def poll_activity(_n, meeting_id, known):
-    activity = current_store().meeting_activity(meeting_id)
-    return dash.no_update if activity == known else activity
+poll_activity = register_activity_poll(ids.activity, ids.poll, ids.meeting)
 
 
 @dash.callback(
     Output(ids.activity, "data", allow_duplicate=True),
-    Output(capture.alert, "children"),
-    Output(capture.action_description, "value"),
-    Output(capture.note_body, "value"),
-    Output(capture.annotation_label, "value"),
-    Input(capture.action_add, "n_clicks"),
-    Input(capture.note_add, "n_clicks"),
-    Input(capture.annotation_add, "n_clicks"),
-    State(ids.meeting, "data"),
-    State(capture.action_description, "value"),
-    State(capture.action_owner, "value"),
-    State(capture.action_department, "value"),
-    State(capture.action_due, "value"),
-    State(capture.action_measure, "value"),
-    State(capture.item, "value"),
-    State(capture.note_body, "value"),
-    State(capture.annotation_label, "value"),
-    State(capture.annotation_date, "value"),
-    State(capture.annotation_measure, "value"),
-    State(capture.annotation_public, "value"),
+    *capture.outputs(),
+    *capture.inputs(ids.meeting),
     prevent_initial_call=True,
 )
-def capture_from_presenter(
-    _action,
-    _note,
-    _annotation,
-    meeting_id,
-    description,
-    owner,
-    department,
-    due,
-    action_measure,
-    item,
-    body,
-    label,
-    day,
-    annotation_measure,
-    public,
-):
+def capture_from_presenter(_action, _note, _annotation, meeting_id, *form):
     """Capture without leaving the presenter; the slide redraws at once."""
-    keep = dash.no_update
-    if not ctx.triggered or not ctx.triggered[0]["value"]:
-        return (keep,) * 5
     store = current_store()
-    kind = {
-        capture.action_add: "action",
-        capture.note_add: "note",
-        capture.annotation_add: "annotation",
-    }[ctx.triggered_id]
-    ok, message = submit_capture(
-        store,
-        kind,
-        meeting_id,
-        {
-            "description": description,
-            "owner": owner,
-            "department": department,
-            "due": due,
-            "measure": action_measure if kind == "action" else annotation_measure,
-            "item": item,
-            "body": body,
-            "label": label,
-            "date": day,
-            "public": public,
-        },
-    )
-    cleared = (
-        "" if ok and kind == "action" else keep,
-        "" if ok and kind == "note" else keep,
-        "" if ok and kind == "annotation" else keep,
-    )
-    return store.meeting_activity(meeting_id), message, *cleared
+    outcome = capture_from_forms(capture, store, meeting_id, form)
+    if outcome is None:
+        return (dash.no_update,) * 5
+    return store.meeting_activity(meeting_id), *outcome
 
 
 # -- clientside: keys, timer, progress ---------------------------------------------------------

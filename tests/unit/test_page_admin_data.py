@@ -22,6 +22,7 @@ from data.config import Config
 from data.importer import import_uploads_as
 from data.models import ImportLog, MeasureSummary
 from data.store import Viewer
+from tests.helpers import text_of, walk
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 FILES = ["catalog.yaml", "neighborhoods.geojson", "observations.csv"]
@@ -35,27 +36,6 @@ def upload(names=FILES, replace: dict[str, bytes] | None = None):
     replace = replace or {}
     contents = [data_url(replace.get(n, (EXAMPLES / n).read_bytes())) for n in names]
     return contents, list(names)
-
-
-def walk(component):
-    if isinstance(component, (list, tuple)):
-        for child in component:
-            yield from walk(child)
-        return
-    if not hasattr(component, "to_plotly_json"):
-        return
-    yield component
-    yield from walk(getattr(component, "children", None))
-
-
-def text_of(component) -> str:
-    if isinstance(component, (str, int, float)):
-        return str(component)
-    if isinstance(component, (list, tuple)):
-        return " ".join(text_of(c) for c in component)
-    if component is None or not hasattr(component, "to_plotly_json"):
-        return ""
-    return text_of(getattr(component, "children", None))
 
 
 def sign_in(role: str, username: str = "ada") -> None:

@@ -8,8 +8,6 @@ import dash
 import pandas as pd
 import pytest
 from dash import dcc
-from dash._callback_context import context_value
-from dash._utils import AttributeDict
 
 from analytics.overview import STATUS_ORDER
 from app import create_app
@@ -18,7 +16,7 @@ from data.config import Config
 from data.db import make_engine, migrate
 from data.store import SYSTEM, Store, save_summaries
 from tests.conftest import DEMO_AS_OF
-from tests.unit.test_page_home import by_id, text_of, walk, with_class
+from tests.helpers import by_id, text_of, triggered, walk, with_class
 from tests.unit.test_store import observations, small_catalog
 
 AREA = "public-safety"
@@ -110,19 +108,10 @@ def test_are005_callback_reorders_tiles_and_writes_the_url(area, store):
 
 
 def test_are006_back_button_restores_the_controls_from_the_url(area, store):
-    token = context_value.set(
-        AttributeDict(
-            triggered_inputs=[
-                {"prop_id": f"{area.ids.location}.search", "value": "?sort=department"}
-            ]
-        )
-    )
-    try:
+    with triggered(area.ids.location, "search", "?sort=department"):
         out_tiles, _, search, sort, department = area.update_view(
             "name", "Police Department", "?sort=department", AREA
         )
-    finally:
-        context_value.reset(token)
     assert search is dash.no_update
     assert (sort, department) == ("department", area.ALL_DEPARTMENTS)
     assert len(tiles(out_tiles)) == 7

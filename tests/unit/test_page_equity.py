@@ -43,6 +43,7 @@ from data.db import make_engine
 from data.refresh import measure_meta
 from data.store import PUBLIC, SYSTEM, Store
 from data.writer import upsert_observations, write_catalog
+from tests.helpers import by_id
 from tests.unit.test_store import observations, small_catalog
 
 # -- pure helpers -------------------------------------------------------------------------------------
@@ -347,21 +348,6 @@ def test_equ113_untrusted_names_are_escaped_in_figures(page):
 # -- callbacks ----------------------------------------------------------------------------------------
 
 
-def _find(component, component_id):
-    """The component with ``component_id`` in a Dash tree (or None)."""
-    if getattr(component, "id", None) == component_id:
-        return component
-    children = getattr(component, "children", None)
-    if isinstance(children, (list, tuple)):
-        for child in children:
-            found = _find(child, component_id)
-            if found is not None:
-                return found
-    elif children is not None and not isinstance(children, str):
-        return _find(children, component_id)
-    return None
-
-
 def _views(output):
     from dash import html
 
@@ -379,14 +365,14 @@ def test_equ114_picking_a_measure_writes_the_url_and_redraws(page):
     assert period == "2026-10-01"
     assert (earlier, later) == (False, True)
     assert state == {"measure": "ems-response-time", "period": None, "shown": "2026-10-01"}
-    graph = _find(_views(out), ids.map)
+    graph = by_id(_views(out), ids.map)
     assert graph is not None and len(graph.figure.data[0].z) == 58
 
 
 def test_equ115_picking_a_period_and_stepping(page):
     ids = page.ids
     rendered = {"measure": "ems-response-time", "period": None, "shown": "2026-10-01"}
-    latest = _find(
+    latest = by_id(
         _views(page.sync(ids.url, "?measure=ems-response-time&period=2026-10-01", None, None, {})),
         ids.map,
     )
@@ -394,7 +380,7 @@ def test_equ115_picking_a_period_and_stepping(page):
     assert out[0] == "?measure=ems-response-time&period=2026-09-01"
     assert out[3] == "2026-09-01"
     assert out[6]["shown"] == "2026-09-01"
-    september = _find(_views(out), ids.map)
+    september = by_id(_views(out), ids.map)
     assert list(september.figure.data[0].z) != list(latest.figure.data[0].z)
     stepped = page.sync(ids.earlier, None, None, None, out[6])
     assert stepped[0] == "?measure=ems-response-time&period=2026-08-01"
@@ -455,6 +441,6 @@ def test_equ119_download_is_a_safe_csv_of_the_shown_period(page):
 
 def test_equ120_layout_works_without_arguments(page):
     layout = page.layout()
-    assert _find(layout, page.ids.measure).value == "violent-crime-rate"
+    assert by_id(layout, page.ids.measure).value == "violent-crime-rate"
     layout = page.layout(measure="ems-response-time", period="2026-06-01", sort="x")
-    assert _find(layout, page.ids.period).value == "2026-06-01"
+    assert by_id(layout, page.ids.period).value == "2026-06-01"

@@ -12,37 +12,8 @@ from app import create_app
 from data.config import Config
 from data.db import make_engine
 from data.store import PUBLIC, SYSTEM, Store, save_summaries
+from tests.helpers import by_id, text_of, walk, with_class
 from tests.unit.test_store import observations, small_catalog
-
-
-def walk(component):
-    """Every component in a layout tree, depth first."""
-    if isinstance(component, (list, tuple)):
-        for child in component:
-            yield from walk(child)
-        return
-    if not hasattr(component, "to_plotly_json"):
-        return
-    yield component
-    yield from walk(getattr(component, "children", None))
-
-
-def text_of(component) -> str:
-    if isinstance(component, (str, int, float)):
-        return str(component)
-    if isinstance(component, (list, tuple)):
-        return "".join(text_of(c) for c in component)
-    if component is None or not hasattr(component, "to_plotly_json"):
-        return ""
-    return text_of(getattr(component, "children", None))
-
-
-def with_class(tree, name: str) -> list:
-    return [c for c in walk(tree) if name in (getattr(c, "className", "") or "").split()]
-
-
-def by_id(tree, component_id):
-    return next(c for c in walk(tree) if getattr(c, "id", None) == component_id)
 
 
 @pytest.fixture

@@ -12,17 +12,7 @@ from app import create_app
 from data.config import Config
 from data.db import make_engine
 from data.store import PUBLIC, Store
-
-
-def walk(component):
-    if isinstance(component, (list, tuple)):
-        for child in component:
-            yield from walk(child)
-        return
-    if not hasattr(component, "to_plotly_json"):
-        return
-    yield component
-    yield from walk(getattr(component, "children", None))
+from tests.helpers import by_id, walk
 
 
 @pytest.fixture
@@ -96,13 +86,13 @@ def test_kio006_layout_reads_interval_and_area(kiosk, public):
     page = kiosk.layout(interval="20", area="health")
     interval = next(c for c in walk(page) if isinstance(c, dcc.Interval) and c.id == kiosk.ids.tick)
     assert interval.interval == 20_000
-    settings = next(c for c in walk(page) if getattr(c, "id", None) == kiosk.ids.settings)
+    settings = by_id(page, kiosk.ids.settings)
     assert settings.data == {"area": "health", "seconds": 20}
     default = kiosk.layout()
-    interval = next(c for c in walk(default) if getattr(c, "id", None) == kiosk.ids.tick)
+    interval = by_id(default, kiosk.ids.tick)
     assert interval.interval == 15_000  # Config.kiosk_interval
     silly = kiosk.layout(interval="0", area="nope")
-    interval = next(c for c in walk(silly) if getattr(c, "id", None) == kiosk.ids.tick)
+    interval = by_id(silly, kiosk.ids.tick)
     assert interval.interval == 1000
 
 
@@ -137,6 +127,6 @@ def test_kio009_default_interval_comes_from_the_configuration(demo_database_url)
         from pages import kiosk
 
         page = kiosk.layout()
-    interval = next(c for c in walk(page) if getattr(c, "id", None) == kiosk.ids.tick)
+    interval = by_id(page, kiosk.ids.tick)
     assert interval.interval == 42_000
     assert Config.from_env({"STATROOM_KIOSK_INTERVAL": "30"}).kiosk_interval == 30

@@ -19,47 +19,13 @@ from components import measure_panels as panels
 from data.db import make_engine
 from data.store import SERIES_COLUMNS, SYSTEM, Store
 from tests.conftest import DEMO_AS_OF
+from tests.helpers import by_id, text_of, walk, with_class
 
 EMS = "ems-response-time"
 BOUNDS = panels.Bounds(first="2018-11", latest="2026-10", end="2027-10")
 
 
 # -- helpers -------------------------------------------------------------------------------
-
-
-def walk(component):
-    if isinstance(component, list | tuple):
-        for child in component:
-            yield from walk(child)
-        return
-    if not hasattr(component, "to_plotly_json"):
-        return
-    yield component
-    yield from walk(getattr(component, "children", None))
-
-
-def text_of(component) -> str:
-    if isinstance(component, str | int | float):
-        return str(component)
-    if isinstance(component, list | tuple):
-        return " ".join(text_of(c) for c in component)
-    if component is None or not hasattr(component, "to_plotly_json"):
-        return ""
-    return text_of(getattr(component, "children", None))
-
-
-def classes(component) -> list[str]:
-    names = (getattr(component, "className", None) or "") + " "
-    names += getattr(component, "class_name", None) or ""
-    return names.split()
-
-
-def with_class(tree, name: str) -> list:
-    return [c for c in walk(tree) if name in classes(c)]
-
-
-def by_id(tree, component_id):
-    return next(c for c in walk(tree) if getattr(c, "id", None) == component_id)
 
 
 def traces(figure, layer=None, visible_only=False) -> list:

@@ -4,7 +4,6 @@ editor and as a read-only viewer; memo download routes."""
 from __future__ import annotations
 
 import io
-import json
 import sqlite3
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -12,8 +11,6 @@ from datetime import date, timedelta
 import dash
 import flask
 import pytest
-from dash._callback_context import context_value
-from dash._utils import AttributeDict
 from docx import Document
 from pypdf import PdfReader
 from sqlalchemy.engine import make_url
@@ -23,7 +20,7 @@ from app import create_app
 from data import meetings as writes
 from data.config import Config
 from data.store import SYSTEM, Store, Viewer
-from tests.unit.test_page_home import text_of, walk
+from tests.helpers import hrefs, ids_in, text_of, triggered, walk
 
 EDITOR = Viewer("editor", "test-editor")
 
@@ -71,32 +68,9 @@ def store(app):
     return Store(app.server.extensions[EXTENSION_KEY].engine, SYSTEM)
 
 
-@contextmanager
-def triggered(component_id, prop: str, value):
-    """Make ``ctx.triggered_id`` report ``component_id`` as in a real request."""
-    key = (
-        json.dumps(component_id, sort_keys=True, separators=(",", ":"))
-        if isinstance(component_id, dict)
-        else component_id
-    )
-    token = context_value.set(
-        AttributeDict(triggered_inputs=[{"prop_id": f"{key}.{prop}", "value": value}])
-    )
-    try:
-        yield
-    finally:
-        context_value.reset(token)
-
-
 def call(callback, component_id, prop, value, *args):
     with triggered(component_id, prop, value):
         return getattr(callback, "__wrapped__", callback)(*args)
-
-
-def ids_in(layout) -> set:
-    return {
-        c.id for c in walk(layout) if getattr(c, "id", None) is not None and isinstance(c.id, str)
-    }
 
 
 def new_meeting(store, areas=("infrastructure",)) -> int:
@@ -123,8 +97,7 @@ def test_pgm001_meetings_list_and_who_may_schedule(app):
         assert "InfraStat: Infrastructure and Transportation" in words
         assert "Sign in to schedule meetings" in words
         assert meetings.ids.create not in ids_in(page)
-        hrefs = {c.href for c in walk(page) if getattr(c, "href", None)}
-        assert {"/meeting/1", "/meeting/2", "/meeting/3"} <= hrefs
+        assert {"/meeting/1", "/meeting/2", "/meeting/3"} <= set(hrefs(page))
     with signed_in(app, "editor"):
         assert meetings.ids.create in ids_in(meetings.layout())
 
@@ -528,8 +501,7 @@ def test_pgm010_action_tracker_filters_and_overdue_word(viewer, store):
     table = actions.filter_actions("911 Communications Manager", None, None, None, None)
     assert "Fill the six vacant 911 call-taker positions." in text_of(table)
     assert "Present a plan to bring" not in text_of(table)
-    hrefs = {c.href for c in walk(table) if getattr(c, "href", None)}
-    assert "/measure/calls-911-answered-15s" in hrefs
+    assert "/measure/calls-911-answered-15s" in hrefs(table)
     assert "History (2)" in text_of(table)
 
 

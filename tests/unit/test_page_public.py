@@ -13,37 +13,9 @@ from dash import dcc, html
 from components import public_panels
 from data.db import make_engine
 from data.store import PUBLIC, SYSTEM, Store
+from tests.helpers import hrefs, text_of, walk, with_class
 
 INTERNAL = "police-overtime"  # an internal measure of the demo city
-
-
-def walk(component):
-    if isinstance(component, (list, tuple)):
-        for child in component:
-            yield from walk(child)
-        return
-    if not hasattr(component, "to_plotly_json"):
-        return
-    yield component
-    yield from walk(getattr(component, "children", None))
-
-
-def text_of(component) -> str:
-    if isinstance(component, (str, int, float)):
-        return str(component)
-    if isinstance(component, (list, tuple)):
-        return " ".join(text_of(c) for c in component)
-    if component is None or not hasattr(component, "to_plotly_json"):
-        return ""
-    return text_of(getattr(component, "children", None))
-
-
-def hrefs(tree) -> list[str]:
-    return [c.href for c in walk(tree) if getattr(c, "href", None)]
-
-
-def with_class(tree, name: str) -> list:
-    return [c for c in walk(tree) if name in (getattr(c, "className", "") or "").split()]
 
 
 @pytest.fixture

@@ -1,0 +1,75 @@
+"""Helpers for testing pages as plain functions: walk a layout tree, read its text, find
+components by id, class or link, and call a callback as Dash would."""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+
+from dash._callback_context import context_value
+from dash._utils import AttributeDict
+
+
+def walk(component):
+    """Every component in a layout tree, depth first."""
+    if isinstance(component, list | tuple):
+        for child in component:
+            yield from walk(child)
+        return
+    if not hasattr(component, "to_plotly_json"):
+        return
+    yield component
+    yield from walk(getattr(component, "children", None))
+
+
+def text_of(component) -> str:
+    """The text a layout tree shows, its pieces joined with nothing between them, as a
+    browser joins inline text."""
+    if isinstance(component, str | int | float):
+        return str(component)
+    if isinstance(component, list | tuple):
+        return "".join(text_of(c) for c in component)
+    if component is None or not hasattr(component, "to_plotly_json"):
+        return ""
+    return text_of(getattr(component, "children", None))
+
+
+def classes(component) -> list[str]:
+    """CSS classes from ``className`` (html, dcc) and ``class_name`` (dbc)."""
+    names = (getattr(component, "className", None) or "") + " "
+    names += getattr(component, "class_name", None) or ""
+    return names.split()
+
+
+def with_class(tree, name: str) -> list:
+    return [c for c in walk(tree) if name in classes(c)]
+
+
+def by_id(tree, component_id):
+    return next(c for c in walk(tree) if getattr(c, "id", None) == component_id)
+
+
+def ids_in(tree) -> set:
+    """The string ids in a layout tree (pattern-matching ids left out)."""
+    return {c.id for c in walk(tree) if isinstance(getattr(c, "id", None), str)}
+
+
+def hrefs(tree) -> list[str]:
+    return [c.href for c in walk(tree) if getattr(c, "href", None)]
+
+
+@contextmanager
+def triggered(component_id, prop: str, value):
+    """Make ``ctx.triggered_id`` report ``component_id`` as in a real request."""
+    key = (
+        json.dumps(component_id, sort_keys=True, separators=(",", ":"))
+        if isinstance(component_id, dict)
+        else component_id
+    )
+    token = context_value.set(
+        AttributeDict(triggered_inputs=[{"prop_id": f"{key}.{prop}", "value": value}])
+    )
+    try:
+        yield
+    finally:
+        context_value.reset(token)
