@@ -367,6 +367,54 @@ def what_changed(measures: Sequence[Any], summaries: Mapping[str, Mapping]) -> l
     return [change for _, change in sorted(found, key=lambda item: item[0])]
 
 
+def change_digest(summary: Mapping) -> dict:
+    """The part of a stored summary that :func:`what_changed` reads, and ``as_of``.
+
+    A stored summary holds whole histories (control-chart signals, target history,
+    equity); the overview needs only the latest and previous periods of them. On a large
+    city the digests are a few hundred bytes per measure where the summaries are tens of
+    kilobytes, so the overview can keep them cached and read them quickly.
+    ``what_changed(measures, {id: change_digest(s)})`` equals ``what_changed(measures,
+    {id: s})``.
+    """
+    if not summary:
+        return {}
+    latest = _timestamp(summary.get("latest_period"))
+    previous = _timestamp(summary.get("previous_period"))
+    wanted = {t for t in (latest, previous) if t is not None}
+
+    def at_wanted_periods(rows) -> list:
+        return [r for r in rows or [] if _timestamp(r.get("period")) in wanted]
+
+    target = summary.get("target") or {}
+    control = summary.get("control") or {}
+    trend = summary.get("trend") or {}
+    trend_keys = ("verdict", "run_length", "run_length_capped", "window_periods", "n", "change")
+    return {
+        "as_of": summary.get("as_of"),
+        "latest_period": summary.get("latest_period"),
+        "previous_period": summary.get("previous_period"),
+        "target": {"history": at_wanted_periods(target.get("history"))},
+        "control": {"signals": at_wanted_periods(control.get("signals"))},
+        "trend": {k: trend[k] for k in trend_keys if k in trend},
+    }
+
+
+def attention_first(measures: Sequence[Any], summaries: Mapping[str, Mapping], limit: int):
+    """The ``limit`` measures of an overview card that most need attention (off target
+    first, then near, on, no target, no data; catalog order within a status), and how
+    many were left out."""
+    statuses = {
+        _get(m, "id"): (summaries.get(_get(m, "id")) or {}).get("target_status") for m in measures
+    }
+    chosen = (
+        arrange(measures, "status", statuses=statuses)[:limit]
+        if len(measures) > limit
+        else list(measures)
+    )
+    return chosen, len(measures) - len(chosen)
+
+
 # -- sorting and filtering tiles ------------------------------------------------------------
 
 
@@ -418,14 +466,29 @@ def arrange(
     return sorted(chosen, key=lambda i: _status_rank(status_of(i)))  # stable: catalog order
 
 
-def view_query(sort: str | None, department: str | None) -> str:
-    """The query string of an area view: ``"?sort=name&department=Police+Department"``."""
+def view_query(sort: str | None, department: str | None, page: int = 1) -> str:
+    """The query string of an area view: ``"?sort=name&department=Police+Department"``
+    (``&page=2`` from the second page of tiles on)."""
     params = {}
     if sort and sort in SORTS:
         params["sort"] = sort
     if department:
         params["department"] = department
+    if page and page > 1:
+        params["page"] = str(page)
     return "?" + urlencode(params) if params else ""
+
+
+def page_of(items: Sequence[Any], page, per_page: int) -> tuple[list[Any], int, int]:
+    """``(the items on page, the page, how many pages)``. ``page`` counts from 1; a page
+    that is missing, not a number or out of range is the nearest valid one."""
+    pages = max(1, -(-len(items) // per_page))
+    try:
+        page = int(page)
+    except (TypeError, ValueError):
+        page = 1
+    page = min(max(page, 1), pages)
+    return list(items[(page - 1) * per_page : page * per_page]), page, pages
 
 
 # -- words for a tile ---------------------------------------------------------------------

@@ -8,10 +8,14 @@ interprets a subset of HTML in its labels and it must render as plain text.
 
 from __future__ import annotations
 
+import base64
 from html import escape
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.colors import get_colorscale
 
 from components import theme
 
@@ -316,24 +320,30 @@ def _add_actions(figure, actions: pd.DataFrame) -> None:
 
 def sparkline(history: pd.DataFrame, height: int = 48) -> go.Figure:
     """A tiny line of the recent history, without axes."""
-    figure = go.Figure(
-        go.Scatter(
-            x=history["period"],
-            y=history["value"],
-            mode="lines",
-            line=dict(color=theme.BLUE, width=2),
-            hoverinfo="skip",
-        )
+    # Built from one dict: an area page draws dozens, and graph_objects validates each
+    # property set afterwards (update_layout) one by one, four times slower.
+    return go.Figure(
+        {
+            "data": [
+                {
+                    "type": "scatter",
+                    "x": history["period"],
+                    "y": history["value"],
+                    "mode": "lines",
+                    "line": {"color": theme.BLUE, "width": 2},
+                    "hoverinfo": "skip",
+                }
+            ],
+            "layout": {
+                "height": height,
+                "margin": {"l": 0, "r": 0, "t": 2, "b": 2},
+                "showlegend": False,
+                "xaxis": {"visible": False},
+                "yaxis": {"visible": False},
+                "hovermode": False,
+            },
+        }
     )
-    figure.update_layout(
-        height=height,
-        margin=dict(l=0, r=0, t=2, b=2),
-        showlegend=False,
-        xaxis=dict(visible=False),
-        yaxis=dict(visible=False),
-        hovermode=False,
-    )
-    return figure
 
 
 def choropleth(
@@ -346,50 +356,94 @@ def choropleth(
     height: int = 420,
     reverse: bool = False,
 ) -> go.Figure:
+    """:func:`choropleth_dict` as a ``go.Figure``."""
+    return go.Figure(
+        choropleth_dict(
+            cross_section,
+            boundaries,
+            unit=unit,
+            decimals=decimals,
+            title=title,
+            height=height,
+            reverse=reverse,
+        )
+    )
+
+
+def choropleth_dict(
+    cross_section: pd.DataFrame,
+    boundaries: dict,
+    *,
+    unit: str,
+    decimals: int,
+    title: str = "",
+    height: int = 420,
+    reverse: bool = False,
+) -> dict:
     """Map of one period across neighborhoods; suppressed values are drawn hatched grey.
 
     ``cross_section`` has ``geography_id``, ``name``, ``value`` and ``suppressed``.
     Cividis runs dark (low values) to light (high values); ``reverse=True`` flips it so
     high values are dark. Callers choose so that "worse" is consistently darker.
+    The traces are "Value" then, when any neighborhood is suppressed, "Suppressed"; each
+    carries the boundaries of its own neighborhoods. A plain figure dict: graph_objects
+    would copy the boundaries twice per trace.
     """
     prefix, spec, suffix = value_format(unit, decimals)
     shown = cross_section[~cross_section["suppressed"].astype(bool)]
     hidden = cross_section[cross_section["suppressed"].astype(bool)]
-    figure = go.Figure()
-    figure.add_choropleth(
-        geojson=boundaries,
-        locations=shown["geography_id"],
-        z=shown["value"],
-        featureidkey="id",
-        colorscale=theme.SEQUENTIAL,
-        reversescale=reverse,
-        marker=dict(line=dict(width=0.6, color="white")),
-        customdata=[plot_text(n) for n in shown["name"]],
-        hovertemplate=f"%{{customdata}}: {prefix}%{{z:{spec}}}{suffix}<extra></extra>",
-        colorbar=dict(thickness=12, tickprefix=prefix, ticksuffix=suffix, tickformat=spec, len=0.8),
-        name="Value",
-    )
-    if not hidden.empty:
-        figure.add_choropleth(
-            geojson=boundaries,
-            locations=hidden["geography_id"],
-            z=[0] * len(hidden),
+    outline = dict(line=dict(width=0.6, color="white"))
+    data = [
+        dict(
+            type="choropleth",
+            geojson=_features(boundaries, shown["geography_id"]),
+            locations=list(shown["geography_id"]),
+            z=_numbers(shown["value"]),
             featureidkey="id",
-            colorscale=[[0, "#d9d9d9"], [1, "#d9d9d9"]],
-            showscale=False,
-            marker=dict(line=dict(width=0.6, color="white")),
-            customdata=[plot_text(n) for n in hidden["name"]],
-            hovertemplate="%{customdata}: too few cases to show<extra></extra>",
-            name="Suppressed",
+            # plotly.py's Cividis (plotly.js has its own, different one).
+            colorscale=get_colorscale(theme.SEQUENTIAL),
+            reversescale=reverse,
+            marker=outline,
+            customdata=[plot_text(n) for n in shown["name"]],
+            hovertemplate=f"%{{customdata}}: {prefix}%{{z:{spec}}}{suffix}<extra></extra>",
+            colorbar=dict(
+                thickness=12, tickprefix=prefix, ticksuffix=suffix, tickformat=spec, len=0.8
+            ),
+            name="Value",
         )
-    figure.update_geos(fitbounds="locations", visible=False, bgcolor="rgba(0,0,0,0)")
-    figure.update_layout(
+    ]
+    if not hidden.empty:
+        data.append(
+            dict(
+                type="choropleth",
+                geojson=_features(boundaries, hidden["geography_id"]),
+                locations=list(hidden["geography_id"]),
+                z=[0] * len(hidden),
+                featureidkey="id",
+                colorscale=[[0, "#d9d9d9"], [1, "#d9d9d9"]],
+                showscale=False,
+                marker=outline,
+                customdata=[plot_text(n) for n in hidden["name"]],
+                hovertemplate="%{customdata}: too few cases to show<extra></extra>",
+                name="Suppressed",
+            )
+        )
+    layout = _layout(
+        geo=dict(fitbounds="locations", visible=False, bgcolor="rgba(0,0,0,0)"),
         height=height,
         margin=dict(l=0, r=0, t=30 if title else 0, b=0),
-        title=plot_text(title),
+        title=dict(text=plot_text(title)),
         dragmode=False,
     )
-    return figure
+    return {"data": data, "layout": layout}
+
+
+def _features(boundaries: dict, ids) -> dict:
+    """The boundaries of ``ids`` only: a trace draws just its own locations, so each
+    neighborhood's outline is sent once, not once per trace."""
+    wanted = set(ids)
+    features = [f for f in boundaries.get("features", []) if f.get("id") in wanted]
+    return {**boundaries, "features": features}
 
 
 def ranked_bars(
@@ -401,10 +455,33 @@ def ranked_bars(
     direction: str = "neutral",
     height: int | None = None,
 ) -> go.Figure:
+    """:func:`ranked_bars_dict` as a ``go.Figure``."""
+    return go.Figure(
+        ranked_bars_dict(
+            cross_section,
+            unit=unit,
+            decimals=decimals,
+            citywide=citywide,
+            direction=direction,
+            height=height,
+        )
+    )
+
+
+def ranked_bars_dict(
+    cross_section: pd.DataFrame,
+    *,
+    unit: str,
+    decimals: int,
+    citywide: float | None,
+    direction: str = "neutral",
+    height: int | None = None,
+) -> dict:
     """Neighborhoods ranked best to worst, with confidence intervals and the citywide line.
 
     ``cross_section`` has ``geography_id``, ``name``, ``value``, ``lower``, ``upper``,
-    ``suppressed`` and ``equity_priority``.
+    ``suppressed`` and ``equity_priority``. One bar trace (``customdata``: the geography
+    ids); the citywide value is a dashed line labelled by an annotation. A plain dict.
     """
     prefix, spec, suffix = value_format(unit, decimals)
     frame = cross_section[~cross_section["suppressed"].astype(bool)].copy()
@@ -414,36 +491,45 @@ def ranked_bars(
         plot_text(n) + (" ★" if p else "")
         for n, p in zip(frame["name"], frame["equity_priority"], strict=True)
     ]
-    figure = go.Figure(
-        go.Bar(
-            y=names,
-            x=frame["value"],
-            orientation="h",
-            marker=dict(
-                color=[theme.ORANGE if p else theme.BLUE for p in frame["equity_priority"]]
-            ),
-            error_x=dict(
-                type="data",
-                symmetric=False,
-                array=(frame["upper"] - frame["value"]).clip(lower=0),
-                arrayminus=(frame["value"] - frame["lower"]).clip(lower=0),
-                color=theme.MUTED,
-                thickness=1.2,
-                width=3,
-            ),
-            customdata=frame["geography_id"],
-            hovertemplate=f"%{{y}}: {prefix}%{{x:{spec}}}{suffix}<extra></extra>",
-            name="Neighborhood",
-        )
+    bars = dict(
+        type="bar",
+        y=names,
+        x=_numbers(frame["value"]),
+        orientation="h",
+        marker=dict(color=[theme.ORANGE if p else theme.BLUE for p in frame["equity_priority"]]),
+        error_x=dict(
+            type="data",
+            symmetric=False,
+            array=_numbers((frame["upper"] - frame["value"]).clip(lower=0)),
+            arrayminus=_numbers((frame["value"] - frame["lower"]).clip(lower=0)),
+            color=theme.MUTED,
+            thickness=1.2,
+            width=3,
+        ),
+        customdata=list(frame["geography_id"]),
+        hovertemplate=f"%{{y}}: {prefix}%{{x:{spec}}}{suffix}<extra></extra>",
+        name="Neighborhood",
     )
+    shapes, annotations = [], []
     if citywide is not None and pd.notna(citywide):
-        figure.add_vline(
-            x=citywide,
-            line=dict(color=theme.REFERENCE, width=1.5, dash="dash"),
-            annotation_text="Citywide",
-            annotation_position="top",
+        shapes.append(
+            _vline(float(citywide), line=dict(color=theme.REFERENCE, width=1.5, dash="dash"))
         )
-    figure.update_layout(
+        annotations.append(
+            dict(
+                text="Citywide",
+                x=float(citywide),
+                xref="x",
+                y=1,
+                yref="y domain",
+                xanchor="center",
+                yanchor="bottom",
+                showarrow=False,
+            )
+        )
+    layout = _layout(
+        shapes=shapes,
+        annotations=annotations,
         height=height or max(320, 22 * len(frame) + 80),
         yaxis=dict(autorange="reversed", automargin=True, showgrid=False),
         xaxis=dict(tickprefix=prefix, ticksuffix=suffix, tickformat=spec, showgrid=True),
@@ -451,32 +537,98 @@ def ranked_bars(
         showlegend=False,
         margin=dict(t=36),
     )
-    return figure
+    return {"data": [bars], "layout": layout}
 
 
 def gap_over_time(
-    gaps: pd.DataFrame, *, unit: str, decimals: int, label: str, height: int = 320
-) -> go.Figure:
-    """The gap series (``period``, ``gap``) with a zero line."""
+    gaps: pd.DataFrame,
+    *,
+    unit: str,
+    decimals: int,
+    label: str,
+    height: int = 320,
+    window: tuple | None = None,
+    marker=None,
+) -> dict:
+    """The gap series (``period``, ``gap``) with a zero line, as a plain figure dict.
+
+    ``window`` (start, end) is shaded; the ``marker`` period gets a dotted line, and a dot
+    on the series when it has a gap then.
+    """
     prefix, spec, suffix = value_format(unit, decimals)
-    figure = go.Figure(
-        go.Scatter(
-            x=gaps["period"],
-            y=gaps["gap"],
+    data = [
+        dict(
+            type="scatter",
+            x=_dates(gaps["period"]),
+            y=_numbers(gaps["gap"]),
             mode="lines+markers",
             line=dict(color=theme.VERMILLION, width=2.5),
             marker=dict(size=4),
             name=plot_text(label),
             hovertemplate=_hover(prefix, spec, suffix, "Gap"),
         )
-    )
-    figure.add_hline(y=0, line=dict(color=theme.MUTED, width=1))
-    figure.update_layout(
+    ]
+    shapes = [
+        dict(
+            type="line",
+            x0=0,
+            x1=1,
+            xref="x domain",
+            y0=0,
+            y1=0,
+            yref="y",
+            line=dict(color=theme.MUTED, width=1),
+        )
+    ]
+    if window is not None:
+        shapes.append(
+            dict(
+                type="rect",
+                x0=iso_date(window[0]),
+                x1=iso_date(window[1]),
+                xref="x",
+                y0=0,
+                y1=1,
+                yref="y domain",
+                fillcolor=theme.SKY,
+                opacity=0.12,
+                line=dict(width=0),
+                layer="below",
+            )
+        )
+    if marker is not None:
+        marker = pd.Timestamp(marker)
+        shapes.append(
+            _vline(iso_date(marker), line=dict(color=theme.REFERENCE, width=1.5, dash="dot"))
+        )
+        point = gaps.loc[gaps["period"] == marker, "gap"]
+        if len(point) and pd.notna(point.iloc[0]):
+            data.append(
+                dict(
+                    type="scatter",
+                    x=[iso_date(marker)],
+                    y=[float(point.iloc[0])],
+                    mode="markers",
+                    marker=dict(
+                        size=11, color=theme.VERMILLION, line=dict(width=2, color="white")
+                    ),
+                    name="Shown period",
+                    hoverinfo="skip",
+                    showlegend=False,
+                )
+            )
+    layout = _layout(
+        shapes=shapes,
         height=height,
-        yaxis=dict(title=plot_text(label), tickprefix=prefix, ticksuffix=suffix, tickformat=spec),
+        yaxis=dict(
+            title=dict(text=plot_text(label)),
+            tickprefix=prefix,
+            ticksuffix=suffix,
+            tickformat=spec,
+        ),
         showlegend=False,
     )
-    return figure
+    return {"data": data, "layout": layout}
 
 
 def small_multiples(
@@ -486,48 +638,152 @@ def small_multiples(
     citywide: pd.DataFrame,
     columns: int = 6,
     height_per_row: int = 110,
-) -> go.Figure:
-    """One small line per neighborhood, sharing axes, with the citywide series in grey."""
-    from plotly.subplots import make_subplots
+    titles: dict[str, str] | None = None,
+    colors: dict[str, str] | None = None,
+    marker=None,
+) -> dict:
+    """One small line per neighborhood, with the citywide series in grey behind it.
 
+    Parameters
+    ----------
+    panel : frame with ``geography_id``, ``period`` and ``value``.
+    names : geography id → name (untrusted text); panels are in name order.
+    citywide : frame with ``period`` and ``value``, drawn in every panel.
+    titles : geography id → panel title as plotly text, already escaped (for example
+        wrapped with ``<br>``); by default the escaped name.
+    colors : geography id → line colour; by default blue.
+    marker : a period to mark with a dotted vertical line in every panel.
+
+    The grid is ``make_subplots(shared_xaxes=True, shared_yaxes=True)``'s: x axes matched
+    down each column, y axes across each row. The figure is a plain dict, which
+    ``dcc.Graph`` takes as is: with sixty-odd panels, graph_objects' per-trace validation,
+    ``make_subplots`` and ``add_vline(row="all")`` (which scans every trace per panel)
+    took seconds. Dates are sent as ``YYYY-MM-DD`` and values as typed arrays, to keep
+    the figure small.
+    """
     geographies = sorted(panel["geography_id"].unique(), key=lambda g: names.get(g, g))
+    titles = titles or {}
+    colors = colors or {}
+    # Convert once, then slice per neighborhood (rows keep their order within each one).
+    dates = np.array(_dates(panel["period"]), dtype=object)
+    values = pd.to_numeric(panel["value"], errors="coerce").to_numpy(dtype=float)
+    rows_of = panel.groupby("geography_id", sort=False).indices
+    city_x, city_y = _dates(citywide["period"]), _typed_array(citywide["value"])
     rows = max(1, -(-len(geographies) // columns))
-    figure = make_subplots(
-        rows=rows,
-        cols=columns,
-        shared_xaxes=True,
-        shared_yaxes=True,
-        subplot_titles=[plot_text(names.get(g, g)) for g in geographies],
-        vertical_spacing=0.5 / rows,
-        horizontal_spacing=0.02,
-    )
-    for index, geography in enumerate(geographies):
-        row, col = divmod(index, columns)
-        series = panel[panel["geography_id"] == geography]
-        figure.add_scatter(
-            x=citywide["period"],
-            y=citywide["value"],
-            mode="lines",
-            line=dict(color="rgba(108,117,125,0.55)", width=1),
-            hoverinfo="skip",
-            showlegend=False,
-            row=row + 1,
-            col=col + 1,
-        )
-        figure.add_scatter(
-            x=series["period"],
-            y=series["value"],
-            mode="lines",
-            line=dict(color=theme.BLUE, width=1.5),
-            hoverinfo="skip",
-            showlegend=False,
-            row=row + 1,
-            col=col + 1,
-        )
-    figure.update_annotations(font_size=11)
-    figure.update_xaxes(showticklabels=False, showgrid=False)
-    figure.update_yaxes(showticklabels=False, showgrid=False)
-    figure.update_layout(
+    h_space, v_space = 0.02, 0.5 / rows
+    width = (1 - h_space * (columns - 1)) / columns
+    height = (1 - v_space * (rows - 1)) / rows
+    layout = _layout(
         height=rows * height_per_row + 40, margin=dict(l=4, r=4, t=24, b=4), hovermode=False
     )
-    return figure
+    data, annotations, shapes = [], [], []
+    # Every cell of the grid has axes, the empty ones at the end too (as in make_subplots):
+    # "x"/"y", "x2"/"y2", ... numbered across the rows from the top left.
+    for cell in range(rows * columns):
+        row, col = divmod(cell, columns)
+        n = _axis_number(cell)
+        left = col * (width + h_space)
+        top = 1 - row * (height + v_space)
+        xaxis = dict(
+            anchor=f"y{n}", domain=_span(left, width), showgrid=False, showticklabels=False
+        )
+        yaxis = dict(
+            anchor=f"x{n}", domain=_span(top - height, height), showgrid=False, showticklabels=False
+        )
+        bottom, first = (rows - 1) * columns + col, row * columns
+        if cell != bottom:  # x axes follow the bottom cell of their column
+            xaxis["matches"] = f"x{_axis_number(bottom)}"
+        if cell != first:  # y axes follow the first cell of their row
+            yaxis["matches"] = f"y{_axis_number(first)}"
+        layout[f"xaxis{n}"], layout[f"yaxis{n}"] = xaxis, yaxis
+        if cell >= len(geographies):
+            continue
+        geography = geographies[cell]
+        own = rows_of[geography]
+        common = dict(
+            type="scatter", mode="lines", hoverinfo="skip", showlegend=False, xaxis=f"x{n}", yaxis=f"y{n}"
+        )
+        data.append(
+            dict(common, x=city_x, y=city_y, line=dict(color="rgba(108,117,125,0.55)", width=1))
+        )
+        data.append(
+            dict(
+                common,
+                x=dates[own].tolist(),
+                y=_typed_array(values[own]),
+                line=dict(color=colors.get(geography, theme.BLUE), width=1.5),
+            )
+        )
+        annotations.append(
+            dict(
+                text=titles.get(geography) or plot_text(names.get(geography, geography)),
+                x=round(left + width / 2, 6),
+                y=round(top, 6),
+                xref="paper",
+                yref="paper",
+                xanchor="center",
+                yanchor="bottom",
+                showarrow=False,
+                font=dict(size=11),
+            )
+        )
+        if marker is not None:
+            line = dict(color=theme.REFERENCE, width=1, dash="dot")
+            shapes.append(_vline(iso_date(marker), xref=f"x{n}", yref=f"y{n}", line=line))
+    layout["annotations"] = annotations
+    layout["shapes"] = shapes
+    return {"data": data, "layout": layout}
+
+
+def _span(start: float, length: float) -> list[float]:
+    """An axis domain (rounded: the float noise of the sums would only bloat the JSON)."""
+    return [round(start, 6), round(start + length, 6)]
+
+
+def _axis_number(cell: int) -> str:
+    """The suffix of the axes of grid cell ``cell`` (0-based): "", "2", "3", ..."""
+    return "" if cell == 0 else str(cell + 1)
+
+
+# -- plain-dict figures -------------------------------------------------------------------------------
+#
+# The neighborhood explorer's figures are plain dicts, which dcc.Graph takes as they are:
+# graph_objects validates every property, copies data (the map's boundaries included) and,
+# for shapes spanning subplots, scans every trace; on a large city that took seconds.
+
+
+def _layout(**props) -> dict:
+    """A layout with the app's template attached, as ``go.Figure`` would attach it."""
+    return {"template": pio.templates[pio.templates.default].to_plotly_json(), **props}
+
+
+def _vline(x, *, line: dict, xref: str = "x", yref: str = "y") -> dict:
+    """A vertical line across the whole height of one subplot (``add_vline``'s shape)."""
+    return dict(
+        type="line", x0=x, x1=x, xref=xref, y0=0, y1=1, yref=f"{yref} domain", line=line
+    )
+
+
+def _numbers(values) -> list:
+    """Numbers as a JSON list; missing values are null (plotly draws a gap)."""
+    return [None if pd.isna(v) else float(v) for v in values]
+
+
+def iso_date(value) -> str:
+    """A date as ``YYYY-MM-DD``, for plain-dict figures (plotly reads it as a date)."""
+    return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def _dates(values) -> list[str]:
+    """Dates as ``YYYY-MM-DD``: plotly reads them as dates, in half the bytes of timestamps."""
+    days = pd.to_datetime(pd.Series(values)).to_numpy(dtype="datetime64[D]")
+    return np.datetime_as_string(days, unit="D").tolist()
+
+
+def _typed_array(values) -> dict | list:
+    """Numbers as a plotly.js typed array (base64 little-endian float64), as plotly.py
+    sends numpy arrays: a third of the size of their JSON text."""
+    array = np.ascontiguousarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype="<f8")
+    if not array.size:
+        return []
+    return {"dtype": "f8", "bdata": base64.b64encode(array.tobytes()).decode("ascii")}

@@ -19,6 +19,7 @@ from analytics.narrative import format_value
 from analytics.overview import (
     CHANGE_KINDS,
     Change,
+    attention_first,
     change_phrase,
     latest_signal_description,
     stale_description,
@@ -32,6 +33,8 @@ from components.figures import sparkline
 
 #: Years of history drawn in a tile's sparkline.
 SPARKLINE_YEARS = 3
+#: Measures an overview area card lists before it points to the area page.
+AREA_CARD_ROWS = 10
 SPARKLINE_CONFIG = {"staticPlot": True, "displayModeBar": False, "responsive": True}
 
 
@@ -95,6 +98,8 @@ def area_card(area, measures: Sequence, summaries: Mapping[str, Mapping]) -> dbc
     counts = status_counts(
         [f.get("target_status") for f in flat], [f.get("has_new_signal") for f in flat]
     )
+    # A large city's area holds a hundred measures or more: list those needing attention.
+    listed, left_out = attention_first(measures, summaries, AREA_CARD_ROWS)
     heading_id = f"area-card-{area.id}"
     return dbc.Card(
         dbc.CardBody(
@@ -107,9 +112,20 @@ def area_card(area, measures: Sequence, summaries: Mapping[str, Mapping]) -> dbc
                 html.P(area.description, className="small-muted area-card-description"),
                 counts_row(counts, class_name="mb-3"),
                 html.Ul(
-                    [_measure_row(m, f) for m, f in zip(measures, flat, strict=True)],
+                    [_measure_row(m, summaries.get(m.id, {})) for m in listed],
                     className="home-measure-list",
                     **{"aria-labelledby": heading_id},
+                ),
+                *(
+                    [
+                        html.P(
+                            f"The {len(listed)} that most need attention are listed; "
+                            f"{left_out} more are on the area page.",
+                            className="small-muted mb-1",
+                        )
+                    ]
+                    if left_out
+                    else []
                 ),
                 dcc.Link(
                     [f"All {len(measures)} {area.name} measures", _icon("bi-arrow-right ms-1")],

@@ -489,6 +489,18 @@ class Store:
     ) -> dict[str, dict]:
         """The stored payloads of visible measures (all, or ``measure_ids``) in one query:
         measure id → payload."""
+        return dict(self._payloads(measure_ids, geography_id))
+
+    @cached_read
+    def change_digests(self, geography_id: str = CITYWIDE) -> dict[str, dict]:
+        """:func:`analytics.overview.change_digest` of every visible measure's stored
+        payload: what the overview's "what changed" needs, small enough to cache for a
+        city of any size (the payloads themselves are tens of kilobytes each)."""
+        from analytics.overview import change_digest
+
+        return {m: change_digest(p) for m, p in self._payloads(None, geography_id)}
+
+    def _payloads(self, measure_ids: Iterable[str] | None, geography_id: str):
         stmt = self._visible(
             select(MeasureSummary.measure_id, MeasureSummary.payload)
             .join(Measure, Measure.id == MeasureSummary.measure_id)
@@ -497,7 +509,8 @@ class Store:
         if measure_ids is not None:
             stmt = stmt.where(MeasureSummary.measure_id.in_(list(measure_ids)))
         with self.engine.connect() as conn:
-            return {measure_id: payload or {} for measure_id, payload in conn.execute(stmt)}
+            for measure_id, payload in conn.execute(stmt):
+                yield measure_id, payload or {}
 
     # -- action items -------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 
 import dash
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import MissingCallbackContextException
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,6 +19,7 @@ from analytics.overview import (
     arrange,
     clean_view,
     is_stale,
+    page_of,
     status_counts,
     view_query,
 )
@@ -28,6 +30,9 @@ from components.tiles import area_href, counts_row, kpi_tile, recent_history
 log = logging.getLogger("statroom")
 
 ALL_DEPARTMENTS = "all"
+#: Tiles on one page: a large city's area holds well over a hundred measures, and a
+#: page of sparklines that long is neither quick nor readable.
+TILES_PER_PAGE = 24
 
 
 def area_title(area_id=None, **_kwargs) -> str:
@@ -50,6 +55,7 @@ class ids:
     department = "area-department"
     tiles = "area-tiles"
     shown = "area-shown"
+    pages = "area-pages"
 
 
 def today() -> date:
@@ -59,26 +65,26 @@ def today() -> date:
 
 @guarded
 @requires("viewer")
-def layout(area_id=None, sort=None, department=None, **_query):
+def layout(area_id=None, sort=None, department=None, page=None, **_query):
     store = current_store()
     area = store.area(area_id) if area_id else None
     if area is None:
         return not_found()
     measures = store.measures(area.id)
-    payloads = store.summary_payloads([m.id for m in measures])
+    flat = _flat(store)
     departments = sorted({m.department for m in measures if m.department}, key=str.casefold)
     sort, department = clean_view(sort, department, departments)
-    tiles, shown = render_tiles(store, area.id, measures, payloads, sort, department)
+    tiles, shown, page = render_tiles(store, area.id, measures, flat, sort, department, page)
     return html.Div(
         [
-            dcc.Location(id=ids.location, refresh=False, search=view_query(sort, department)),
+            dcc.Location(id=ids.location, refresh=False, search=view_query(sort, department, page)),
             dcc.Store(id=ids.area, data=area.id),
             dbc.Breadcrumb(
                 items=[{"label": "Overview", "href": "/"}, {"label": area.name, "active": True}]
             ),
             html.H1(area.name, className="page-title"),
             html.P(area.description, className="page-lede"),
-            _summary(measures, payloads),
+            _summary(measures, flat),
             _toolbar(sort, department, departments),
             html.P(shown, id=ids.shown, className="small-muted mb-2", **{"aria-live": "polite"}),
             html.Div(tiles, id=ids.tiles),
@@ -102,14 +108,24 @@ def not_found() -> html.Div:
     )
 
 
-def _summary(measures, payloads) -> html.Div:
+def _flat(store) -> dict[str, dict]:
+    """measure id → its flat stored summary fields (status, signal, latest period): all
+    the summary and the sorting need, without reading every measure's whole payload."""
+    frame = store.summaries()
+    return {
+        row["measure_id"]: {k: (None if pd.isna(v) else v) for k, v in row.items()}
+        for row in frame.to_dict("records")
+    }
+
+
+def _summary(measures, flat) -> html.Div:
     counts = status_counts(
-        [payloads.get(m.id, {}).get("target_status") for m in measures],
-        [payloads.get(m.id, {}).get("has_new_signal") for m in measures],
+        [flat.get(m.id, {}).get("target_status") for m in measures],
+        [flat.get(m.id, {}).get("has_new_signal") for m in measures],
     )
     as_of = today()
     stale = sum(
-        is_stale(payloads.get(m.id, {}).get("latest_period"), m.frequency, m.update_lag_days, as_of)
+        is_stale(flat.get(m.id, {}).get("latest_period"), m.frequency, m.update_lag_days, as_of)
         for m in measures
     )
     words = f"{len(measures)} measure{'' if len(measures) == 1 else 's'}"
@@ -156,15 +172,21 @@ def _toolbar(sort: str, department: str | None, departments: list[str]) -> html.
     )
 
 
-def render_tiles(store, area_id: str, measures, payloads, sort: str, department: str | None):
-    """The tile grid in the chosen order, and the "showing N of M" line."""
+def render_tiles(store, area_id: str, measures, flat, sort: str, department: str | None, page=1):
+    """The tile grid of one page in the chosen order with its page links, the "showing
+    N of M" line, and the page shown (``page`` made valid)."""
     chosen = arrange(
         measures,
         sort,
         department,
-        statuses={m.id: payloads.get(m.id, {}).get("target_status") for m in measures},
+        statuses={m.id: flat.get(m.id, {}).get("target_status") for m in measures},
     )
-    shown = f"Showing {len(chosen)} of {len(measures)} measures"
+    on_page, page, pages = page_of(chosen, page, TILES_PER_PAGE)
+    if pages > 1:
+        first = (page - 1) * TILES_PER_PAGE + 1
+        shown = f"Showing {first}–{first + len(on_page) - 1} of {len(chosen)} measures"
+    else:
+        shown = f"Showing {len(chosen)} of {len(measures)} measures"
     if department:
         shown += f" from {department}"
     shown += f", sorted by {SORT_LABELS[sort].split(' (')[0].lower()}."
@@ -178,10 +200,12 @@ def render_tiles(store, area_id: str, measures, payloads, sort: str, department:
                 color="light",
             ),
             shown,
+            page,
         )
     as_of = today()
+    payloads = store.summary_payloads([m.id for m in on_page])
     tiles = []
-    for measure in chosen:
+    for measure in on_page:
         history = recent_history(store.series(measure.id))
         tiles.append(
             dbc.Col(
@@ -192,7 +216,19 @@ def render_tiles(store, area_id: str, measures, payloads, sort: str, department:
                 className="mb-4",
             )
         )
-    return dbc.Row(tiles, className="kpi-grid"), shown
+    pager = dbc.Pagination(
+        id=ids.pages,
+        max_value=pages,
+        active_page=page,
+        fully_expanded=False,
+        first_last=True,
+        previous_next=True,
+        class_name="justify-content-center",
+        # Always in the layout, so the callback that listens to it always has its input.
+        style=None if pages > 1 else {"display": "none"},
+    )
+    nav = html.Nav(pager, **{"aria-label": "Pages of measures"})
+    return [dbc.Row(tiles, className="kpi-grid"), nav], shown, page
 
 
 def _triggered() -> str | None:
@@ -211,10 +247,11 @@ def _triggered() -> str | None:
     Input(ids.sort, "value"),
     Input(ids.department, "value"),
     Input(ids.location, "search"),
+    Input(ids.pages, "active_page"),
     State(ids.area, "data"),
     prevent_initial_call=True,
 )
-def update_view(sort, department, search, area_id):
+def update_view(sort, department, search, page, area_id):
     """Re-arrange the tiles.
 
     When a control changed, the URL's query string follows (a new history entry, so Back
@@ -226,19 +263,24 @@ def update_view(sort, department, search, area_id):
     sort, department, search = (
         v if isinstance(v, str) else None for v in (sort, department, search)
     )
-    from_url = _triggered() == ids.location
+    trigger = _triggered()
+    from_url = trigger == ids.location
     if from_url:
         query = parse_qs((search or "").lstrip("?"))
         sort = (query.get("sort") or [None])[0]
         department = (query.get("department") or [None])[0]
+        page = (query.get("page") or [None])[0]
+    elif trigger != ids.pages:
+        page = 1  # a new order or filter starts on its first page
     store = current_store()
     measures = store.measures(area_id)
     if not measures:
         raise dash.exceptions.PreventUpdate
     departments = {m.department for m in measures if m.department}
     sort, department = clean_view(sort, department, departments)
-    payloads = store.summary_payloads([m.id for m in measures])
-    tiles, shown = render_tiles(store, area_id, measures, payloads, sort, department)
+    tiles, shown, page = render_tiles(
+        store, area_id, measures, _flat(store), sort, department, page
+    )
     if from_url:
         return tiles, shown, no_update, sort, department or ALL_DEPARTMENTS
-    return tiles, shown, view_query(sort, department), no_update, no_update
+    return tiles, shown, view_query(sort, department, page), no_update, no_update

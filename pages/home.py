@@ -38,7 +38,7 @@ def layout(**_query):
     if not measures:
         return _empty(city.name)
     flat = _flat_summaries(store)
-    payloads = store.summary_payloads()
+    payloads = store.change_digests()
     changes = what_changed(measures, payloads)
     by_area = {a.id: [m for m in measures if m.area_id == a.id] for a in areas}
     counts = status_counts(

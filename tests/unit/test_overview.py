@@ -10,6 +10,8 @@ import pytest
 
 from analytics.overview import (
     arrange,
+    attention_first,
+    change_digest,
     change_phrase,
     change_sentence,
     clean_view,
@@ -301,3 +303,38 @@ def test_ovr013_view_query_round_trips_and_clean_view_rejects_unknowns():
     assert view_query(None, None) == ""
     assert clean_view("bogus", "Nobody", ["Police"]) == ("status", None)
     assert clean_view("department", "Police", ["Police"]) == ("department", "Police")
+
+
+def test_ovr_attention_first_lists_off_target_measures_when_an_area_is_large():
+    statuses = ["met", "missed", None, "near", "missed", "met"]
+    measures = [M(f"m{i}") for i in range(len(statuses))]
+    summaries = {m.id: {"target_status": s} for m, s in zip(measures, statuses, strict=True)}
+
+    listed, left_out = attention_first(measures, summaries, limit=3)
+    assert [m.id for m in listed] == ["m1", "m4", "m3"]
+    assert left_out == 3
+    # A small area keeps the catalog order and leaves nothing out.
+    listed, left_out = attention_first(measures, summaries, limit=6)
+    assert [m.id for m in listed] == [m.id for m in measures] and left_out == 0
+
+
+def test_ovr_change_digest_is_small_and_keeps_only_the_two_periods():
+    summary = {
+        "as_of": "2026-11-16",
+        "latest_period": "2026-10-01",
+        "previous_period": "2026-09-01",
+        "equity": {"rows": list(range(500))},
+        "target": {
+            "history": [{"period": f"2026-{m:02d}-01", "status": "met"} for m in range(1, 11)]
+        },
+        "control": {
+            "signals": [{"period": "2026-10-01", "side": "above"}, {"period": "2025-01-01"}]
+        },
+        "trend": {"verdict": "worsening", "run_length": 1, "points": list(range(99))},
+    }
+    digest = change_digest(summary)
+    assert [r["period"] for r in digest["target"]["history"]] == ["2026-09-01", "2026-10-01"]
+    assert digest["control"]["signals"] == [{"period": "2026-10-01", "side": "above"}]
+    assert digest["trend"] == {"verdict": "worsening", "run_length": 1}
+    assert "equity" not in digest and digest["as_of"] == "2026-11-16"
+    assert change_digest({}) == {}

@@ -94,7 +94,7 @@ def test_are004_unknown_query_values_fall_back_to_the_default_view(area, store):
 
 
 def test_are005_callback_reorders_tiles_and_writes_the_url(area, store):
-    out_tiles, shown, search, sort, department = area.update_view("name", "all", "", AREA)
+    out_tiles, shown, search, sort, department = area.update_view("name", "all", "", None, AREA)
     names = [m.name for m in store.measures(AREA)]
     assert tile_ids(out_tiles) == [
         m.id for m in sorted(store.measures(AREA), key=lambda m: m.name.casefold())
@@ -103,14 +103,14 @@ def test_are005_callback_reorders_tiles_and_writes_the_url(area, store):
     assert sort is dash.no_update and department is dash.no_update
     assert "sorted by name" in shown and len(names) == 7
 
-    _, _, search, _, _ = area.update_view("department", "Fire Department", "", AREA)
+    _, _, search, _, _ = area.update_view("department", "Fire Department", "", None, AREA)
     assert search == "?sort=department&department=Fire+Department"
 
 
 def test_are006_back_button_restores_the_controls_from_the_url(area, store):
     with triggered(area.ids.location, "search", "?sort=department"):
         out_tiles, _, search, sort, department = area.update_view(
-            "name", "Police Department", "?sort=department", AREA
+            "name", "Police Department", "?sort=department", None, AREA
         )
     assert search is dash.no_update
     assert (sort, department) == ("department", area.ALL_DEPARTMENTS)
@@ -120,7 +120,7 @@ def test_are006_back_button_restores_the_controls_from_the_url(area, store):
 def test_are007_callback_ignores_forged_or_invisible_areas(area):
     for bad in (None, {"id": AREA}, ["x"], "no-such-area"):
         with pytest.raises(dash.exceptions.PreventUpdate):
-            area.update_view("name", "all", "", bad)
+            area.update_view("name", "all", "", None, bad)
 
 
 def test_are008_unknown_area_is_a_friendly_not_found(area):
@@ -190,3 +190,37 @@ def test_are012_tile_without_stored_summary_still_shows_latest_value(tmp_path):
     assert "11" in text_of(with_class(tile, "kpi-number")) and "March 2025" in words
     assert not with_class(tile, "status-badge")  # status unknown until the first refresh
     assert "after the next refresh" in words
+
+
+def test_are013_a_large_area_shows_its_tiles_a_page_at_a_time(area, store, monkeypatch):
+    monkeypatch.setattr(area, "TILES_PER_PAGE", 3)
+    ordered = tile_ids(area.layout(area_id=AREA, sort="name"))
+    assert len(ordered) == 3
+    names = [m.id for m in sorted(store.measures(AREA), key=lambda m: m.name.casefold())]
+    assert ordered == names[:3]
+    page = area.layout(area_id=AREA, sort="name", page="3")
+    assert tile_ids(page) == names[6:]  # 7 measures: the third page holds the last one
+    assert "Showing 7–7 of 7 measures" in text_of(page)
+    pager = by_id(page, area.ids.pages)
+    assert (pager.active_page, pager.max_value) == (3, 3)
+    assert by_id(page, area.ids.location).search == "?sort=name&page=3"
+    # Out-of-range or garbled pages fall back to a real page.
+    assert tile_ids(area.layout(area_id=AREA, sort="name", page="99")) == names[6:]
+    assert tile_ids(area.layout(area_id=AREA, sort="name", page="x")) == names[:3]
+
+    # Choosing a page writes it to the URL; a new order starts again on page 1.
+    with triggered(area.ids.pages, "active_page", 2):
+        out_tiles, shown, search, _, _ = area.update_view("name", "all", "", 2, AREA)
+    assert tile_ids(out_tiles) == names[3:6] and search == "?sort=name&page=2"
+    with triggered(area.ids.sort, "value", "department"):
+        _, _, search, _, _ = area.update_view("department", "all", "?sort=name&page=2", 2, AREA)
+    assert search == "?sort=department"
+    # Back to a page's URL restores it.
+    with triggered(area.ids.location, "search", "?sort=name&page=2"):
+        out_tiles, _, _, _, _ = area.update_view("name", "all", "?sort=name&page=2", 1, AREA)
+    assert tile_ids(out_tiles) == names[3:6]
+
+
+def test_are014_a_small_area_has_no_page_links(area):
+    page = area.layout(area_id=AREA)
+    assert by_id(page, area.ids.pages).style == {"display": "none"}

@@ -134,3 +134,11 @@ def test_hom007_an_empty_city_says_what_to_do(tmp_path):
         page = home.layout()
     assert "No measures to show yet" in text_of(page)
     assert not with_class(page, "area-card")
+
+
+def test_hom008_change_digests_give_the_changes_of_the_full_summaries(store):
+    measures = store.measures()
+    full = what_changed(measures, store.summary_payloads())
+    assert full, "the demo city has changes to list"
+    assert what_changed(measures, store.change_digests()) == full
+    assert set(store.change_digests()) == set(store.summary_payloads())
