@@ -35,6 +35,8 @@ from components.figures import sparkline
 SPARKLINE_YEARS = 3
 #: Measures an overview area card lists before it points to the area page.
 AREA_CARD_ROWS = 10
+#: Entries of each kind "What changed" lists before the rest fold away.
+CHANGES_LISTED = 8
 SPARKLINE_CONFIG = {"staticPlot": True, "displayModeBar": False, "responsive": True}
 
 
@@ -213,11 +215,30 @@ def change_list(changes: Sequence[Change]) -> html.Div:
                         f"{_CHANGE_HEADINGS[kind]} ({len(entries)})",
                         className="h6 what-changed-kind",
                     ),
-                    html.Ul([change_item(c) for c in entries], className="what-changed-list"),
+                    html.Ul(
+                        [change_item(c) for c in entries[:CHANGES_LISTED]],
+                        className="what-changed-list",
+                    ),
+                    *_more_changes(kind, entries[CHANGES_LISTED:]),
                 ]
             )
         )
     return html.Div(sections)
+
+
+def _more_changes(kind: str, rest: Sequence[Change]) -> list:
+    """The entries past the first few, behind a native disclosure (no callback needed)."""
+    if not rest:
+        return []
+    return [
+        html.Details(
+            [
+                html.Summary(f"{len(rest)} more", className="what-changed-more"),
+                html.Ul([change_item(c) for c in rest], className="what-changed-list"),
+            ],
+            **{"aria-label": f"{len(rest)} more {_CHANGE_HEADINGS[kind].lower()}"},
+        )
+    ]
 
 
 def change_item(change: Change) -> html.Li:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 from dash import dcc, html
 
@@ -142,3 +143,20 @@ def test_hom008_change_digests_give_the_changes_of_the_full_summaries(store):
     assert full, "the demo city has changes to list"
     assert what_changed(measures, store.change_digests()) == full
     assert set(store.change_digests()) == set(store.summary_payloads())
+
+
+def test_hom009_a_long_list_of_changes_folds_past_the_first_few():
+    from analytics.overview import Change
+    from components.tiles import CHANGES_LISTED, change_list
+
+    period = pd.Timestamp("2026-10-01")
+    changes = [
+        Change(f"m{i}", f"Measure {i}", "target_miss", period, "October 2026", "Missed.")
+        for i in range(CHANGES_LISTED + 3)
+    ]
+    section = change_list(changes)
+    shown, folded = [c for c in walk(section) if isinstance(c, html.Ul)]
+    assert len(shown.children) == CHANGES_LISTED and len(folded.children) == 3
+    details = next(c for c in walk(section) if isinstance(c, html.Details))
+    assert text_of(details.children[0]) == "3 more"
+    assert "New target misses (11)" in text_of(section)
