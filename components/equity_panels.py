@@ -334,12 +334,12 @@ def _map_card(data: ExplorerData, ids) -> dbc.Card:
     )
 
 
-def map_figure(data: ExplorerData) -> go.Figure:
+def map_figure(data: ExplorerData) -> dict:
     """The choropleth: "worse" is darker whatever the direction (Cividis); suppressed
-    neighborhoods grey, with "too few cases" on hover."""
+    neighborhoods grey, with "too few cases" on hover. A plain figure dict."""
     frame = data.frame
     display = data.display
-    figure = figures.choropleth(
+    figure = figures.choropleth_dict(
         frame[["geography_id", "name", "value", "suppressed"]],
         data.boundaries,
         unit=display.unit,
@@ -349,7 +349,8 @@ def map_figure(data: ExplorerData) -> go.Figure:
         reverse=data.direction != "higher_is_better",
     )
     shown = frame[~frame["suppressed"]]
-    detail = [
+    values = figure["data"][0]  # the "Value" trace
+    values["customdata"] = [
         [
             plot_text(name),
             display.number(value),
@@ -365,27 +366,24 @@ def map_figure(data: ExplorerData) -> go.Figure:
             strict=True,
         )
     ]
-    figure.update_traces(
-        selector=dict(name="Value"),
-        customdata=detail,
-        hovertemplate=(
-            "<b>%{customdata[0]}</b><br>%{customdata[1]}"
-            "<br>95% interval: %{customdata[2]}%{customdata[3]}<extra></extra>"
-        ),
-        colorbar=dict(
-            title=dict(text=plot_text(display.label), side="top"),
-            orientation="h",
-            thickness=12,
-            len=0.6,
-            x=0.5,
-            xanchor="center",
-            y=-0.02,
-            yanchor="top",
-        ),
+    values["hovertemplate"] = (
+        "<b>%{customdata[0]}</b><br>%{customdata[1]}"
+        "<br>95% interval: %{customdata[2]}%{customdata[3]}<extra></extra>"
     )
+    values["colorbar"].update(
+        title=dict(text=plot_text(display.label), side="top"),
+        orientation="h",
+        thickness=12,
+        len=0.6,
+        x=0.5,
+        xanchor="center",
+        y=-0.02,
+        yanchor="top",
+    )
+    layout = figure["layout"]
     # Mercator keeps a city's shape; the default projection stretches it sideways.
-    figure.update_geos(projection_type="mercator")
-    figure.update_layout(margin=dict(l=0, r=0, t=0, b=70), hoverlabel=dict(namelength=-1))
+    layout["geo"]["projection"] = dict(type="mercator")
+    layout.update(margin=dict(l=0, r=0, t=0, b=70), hoverlabel=dict(namelength=-1))
     return figure
 
 
@@ -474,9 +472,9 @@ def _ranking_card(data: ExplorerData, ids) -> dbc.Card:
     )
 
 
-def bars_figure(data: ExplorerData) -> go.Figure:
+def bars_figure(data: ExplorerData) -> dict:
     """Ranked bars with intervals and the citywide line; the value axis on top, so it stays
-    in view at the top of the scrolling box."""
+    in view at the top of the scrolling box. A plain figure dict."""
     display = data.display
     frame = data.frame
     ranked = frame[~frame["suppressed"] & frame["value"].notna()]
@@ -488,7 +486,7 @@ def bars_figure(data: ExplorerData) -> go.Figure:
     }
     # Long names break over two lines instead of squeezing the bars; give those rows room.
     pixels = BAR_PIXELS + (6 if any("<br>" in label for label in labels.values()) else 0)
-    figure = figures.ranked_bars(
+    figure = figures.ranked_bars_dict(
         frame[["geography_id", "name", "value", "lower", "upper", "suppressed", "equity_priority"]],
         unit=display.unit,
         decimals=display.decimals,
@@ -496,15 +494,18 @@ def bars_figure(data: ExplorerData) -> go.Figure:
         direction=data.direction,
         height=max(260, pixels * len(ranked) + 90),
     )
-    bars = figure.data[0]
-    bars.y = [labels.get(gid, label) for gid, label in zip(bars.customdata, bars.y, strict=True)]
-    figure.update_xaxes(side="top", title=dict(text=plot_text(display.label)))
-    figure.update_yaxes(tickfont=dict(size=13))
+    bars = figure["data"][0]
+    bars["y"] = [
+        labels.get(gid, label) for gid, label in zip(bars["customdata"], bars["y"], strict=True)
+    ]
+    layout = figure["layout"]
+    layout["xaxis"].update(side="top", title=dict(text=plot_text(display.label)))
+    layout["yaxis"]["tickfont"] = dict(size=13)
     # The legend below names the dashed citywide line; a label would sit on the ticks.
-    figure.layout.annotations = ()
-    for shape in figure.layout.shapes:  # the citywide line, visible on both themes
-        shape.line.color = REFERENCE_GREY
-    figure.update_layout(margin=dict(t=70, r=16, b=8))
+    del layout["annotations"]
+    for shape in layout["shapes"]:  # the citywide line, visible on both themes
+        shape["line"]["color"] = REFERENCE_GREY
+    layout["margin"].update(t=70, r=16, b=8)
     return figure
 
 
@@ -662,39 +663,25 @@ def _gap_label(data: ExplorerData) -> str:
     return f"Gap ({unit})"
 
 
-def gap_figure(data: ExplorerData, gaps: pd.DataFrame) -> go.Figure:
-    """The gap series with the selected period marked and the trend window shaded."""
+def gap_figure(data: ExplorerData, gaps: pd.DataFrame) -> dict | go.Figure:
+    """The gap series with the selected period marked and the trend window shaded.
+    A plain figure dict (a ``go.Figure`` when there is no gap to show)."""
     if gaps.empty or gaps["gap"].notna().sum() == 0:
         return figures.empty_figure("No gap to show: there are not enough neighborhood values.")
     display = data.display
     unit = "count" if display.basis == "proportion" else display.unit
-    figure = figures.gap_over_time(
-        gaps, unit=unit, decimals=display.decimals, label=_gap_label(data), height=320
-    )
     trend = data.block.get("gap_trend") or {}
-    if trend.get("window_start") and trend.get("window_end"):
-        figure.add_vrect(
-            x0=pd.Timestamp(trend["window_start"]),
-            x1=pd.Timestamp(trend["window_end"]),
-            fillcolor=theme.SKY,
-            opacity=0.12,
-            line_width=0,
-            layer="below",
-        )
-    selected = pd.Timestamp(data.period)
-    figure.add_vline(x=selected, line=dict(color=REFERENCE_GREY, width=1.5, dash="dot"))
-    point = gaps[gaps["period"] == selected]
-    if len(point) and pd.notna(point["gap"].iloc[0]):
-        figure.add_scatter(
-            x=[selected],
-            y=[point["gap"].iloc[0]],
-            mode="markers",
-            marker=dict(size=11, color=theme.VERMILLION, line=dict(width=2, color="white")),
-            name="Shown period",
-            hoverinfo="skip",
-            showlegend=False,
-        )
-    figure.update_layout(margin=dict(t=16, r=8, b=8))
+    window = (trend.get("window_start"), trend.get("window_end"))
+    figure = figures.gap_over_time(
+        gaps,
+        unit=unit,
+        decimals=display.decimals,
+        label=_gap_label(data),
+        height=320,
+        window=window if all(window) else None,
+        marker=data.period,
+    )
+    figure["layout"]["margin"] = dict(t=16, r=8, b=8)
     return figure
 
 
@@ -804,8 +791,10 @@ def _wrapped_title(name: str, width: int = LABEL_WIDTH, lines: int = 2) -> str:
     return "<br>".join(plot_text(part) for part in [*parts, rest])
 
 
-def multiples_figure(data: ExplorerData, columns: int = 6) -> go.Figure:
-    """Small multiples (SVG) of every neighborhood, equity-priority ones in orange."""
+def multiples_figure(data: ExplorerData, columns: int = 6) -> dict | go.Figure:
+    """Small multiples (SVG) of every neighborhood, equity-priority ones in orange, the
+    period shown marked by a dotted line. A plain figure dict (see
+    :func:`figures.small_multiples`)."""
     panel, city = data.trend_panel, data.trend_citywide
     if panel.empty:
         return figures.empty_figure("No neighborhood history to show.")
@@ -814,29 +803,22 @@ def multiples_figure(data: ExplorerData, columns: int = 6) -> go.Figure:
         gid: (name + " ★" if gid in priority else name)
         for gid, name in zip(data.frame["geography_id"], data.frame["name"], strict=True)
     }
+    shown = pd.Timestamp(data.period)
     figure = figures.small_multiples(
-        panel, names, citywide=city, columns=columns, height_per_row=120
+        panel,
+        names,
+        citywide=city,
+        columns=columns,
+        height_per_row=120,
+        titles={
+            gid: _wrapped_title(names.get(gid, gid), MULTIPLES_LABEL_WIDTH, 3)
+            for gid in panel["geography_id"].unique()
+        },
+        colors={gid: theme.ORANGE for gid in priority},
+        # Weekly and daily series are drawn by month: mark the month of the period shown.
+        marker=shown.to_period("M").to_timestamp() if data.frequency in ("week", "day") else shown,
     )
-    # The builder adds (citywide, neighborhood) per panel, in this order.
-    ordered = sorted(panel["geography_id"].unique(), key=lambda g: names.get(g, g))
-    for index, gid in enumerate(ordered):
-        if gid in priority:
-            figure.data[2 * index + 1].line.color = theme.ORANGE
-    titles = {
-        plot_text(names.get(g, g)): _wrapped_title(names.get(g, g), MULTIPLES_LABEL_WIDTH, 3)
-        for g in ordered
-    }
-    for annotation in figure.layout.annotations:
-        annotation.text = titles.get(annotation.text, annotation.text)
-    figure.add_vline(
-        x=pd.Timestamp(data.period).to_period("M").to_timestamp()
-        if data.frequency in ("week", "day")
-        else pd.Timestamp(data.period),
-        line=dict(color=REFERENCE_GREY, width=1, dash="dot"),
-        row="all",
-        col="all",
-    )
-    figure.update_layout(margin=dict(l=4, r=4, t=36, b=4))
+    figure["layout"]["margin"] = dict(l=4, r=4, t=36, b=4)
     return figure
 
 
@@ -865,7 +847,7 @@ def _table_card(data: ExplorerData, ids) -> dbc.Card:
         html.Th("Too few cases", scope="col"),
     ]
     rows = []
-    for i, row in frame.iterrows():
+    for row, count, denominator in zip(frame.to_dict("records"), counts, denominators, strict=True):
         hidden = bool(row["suppressed"])
         missing = pd.isna(row["value"])
         if hidden or missing or not row["significant"]:
@@ -877,13 +859,11 @@ def _table_card(data: ExplorerData, ids) -> dbc.Card:
             html.Td(dcc.Link(row["name"], href=measure_href(data.measure_id, row["geography_id"]))),
             html.Td("Not shown" if hidden else display.number(row["value"]), className="text-end"),
             html.Td("" if hidden else _interval_text(display, row["lower"], row["upper"])),
-            html.Td(
-                "" if hidden or pd.isna(counts[i]) else f"{counts[i]:,.0f}", className="text-end"
-            )
+            html.Td("" if hidden or pd.isna(count) else f"{count:,.0f}", className="text-end")
             if show_num
             else None,
             html.Td(
-                "" if pd.isna(denominators[i]) else f"{denominators[i]:,.0f}",
+                "" if pd.isna(denominator) else f"{denominator:,.0f}",
                 className="text-end",
             )
             if show_den

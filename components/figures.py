@@ -4,6 +4,11 @@ Every builder uses the app-wide template (``components.theme``). Any text that
 came from a user or an import (measure and neighborhood names, annotation
 labels, action descriptions) passes through :func:`plot_text`, because plotly
 interprets a subset of HTML in its labels and it must render as plain text.
+
+The neighborhood explorer's figures (``choropleth_dict``, ``ranked_bars_dict``,
+``gap_over_time``, ``small_multiples``) are plain figure dicts, which ``dcc.Graph``
+takes as they are: on a large city, graph_objects' validation and copying cost more
+than everything else on the page (see "plain-dict figures" below).
 """
 
 from __future__ import annotations
@@ -609,9 +614,7 @@ def gap_over_time(
                     x=[iso_date(marker)],
                     y=[float(point.iloc[0])],
                     mode="markers",
-                    marker=dict(
-                        size=11, color=theme.VERMILLION, line=dict(width=2, color="white")
-                    ),
+                    marker=dict(size=11, color=theme.VERMILLION, line=dict(width=2, color="white")),
                     name="Shown period",
                     hoverinfo="skip",
                     showlegend=False,
@@ -701,7 +704,12 @@ def small_multiples(
         geography = geographies[cell]
         own = rows_of[geography]
         common = dict(
-            type="scatter", mode="lines", hoverinfo="skip", showlegend=False, xaxis=f"x{n}", yaxis=f"y{n}"
+            type="scatter",
+            mode="lines",
+            hoverinfo="skip",
+            showlegend=False,
+            xaxis=f"x{n}",
+            yaxis=f"y{n}",
         )
         data.append(
             dict(common, x=city_x, y=city_y, line=dict(color="rgba(108,117,125,0.55)", width=1))
@@ -759,9 +767,7 @@ def _layout(**props) -> dict:
 
 def _vline(x, *, line: dict, xref: str = "x", yref: str = "y") -> dict:
     """A vertical line across the whole height of one subplot (``add_vline``'s shape)."""
-    return dict(
-        type="line", x0=x, x1=x, xref=xref, y0=0, y1=1, yref=f"{yref} domain", line=line
-    )
+    return dict(type="line", x0=x, x1=x, xref=xref, y0=0, y1=1, yref=f"{yref} domain", line=line)
 
 
 def _numbers(values) -> list:

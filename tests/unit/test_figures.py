@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import plotly.graph_objects as go
 import plotly.io as pio
 
 from components import figures
@@ -164,3 +165,49 @@ def test_fig008_value_formats():
     assert figures.value_format("currency", 0) == ("$", ",.0f", "")
     assert figures.value_format("minutes", 2)[2] == " min"
     assert json.loads(pio.to_json(figures.sparkline(history())))["layout"]["height"] == 48
+
+
+def test_fig009_choropleth_sends_each_boundary_once():
+    section = pd.DataFrame(
+        {
+            "geography_id": ["a", "b", "c"],
+            "name": ["A", "B", "C"],
+            "value": [1.0, None, 2.0],
+            "suppressed": [False, True, False],
+        }
+    )
+    boundaries = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "id": g, "properties": {}, "geometry": None} for g in "abcd"
+        ],
+    }
+    figure = figures.choropleth_dict(section, boundaries, unit="percent", decimals=1)
+    value, hidden = figure["data"]
+    # Each trace draws only its own locations: it carries only their outlines.
+    assert [f["id"] for f in value["geojson"]["features"]] == value["locations"] == ["a", "c"]
+    assert [f["id"] for f in hidden["geojson"]["features"]] == hidden["locations"] == ["b"]
+    assert figure["layout"]["template"] == pio.templates[pio.templates.default].to_plotly_json()
+
+
+def test_fig010_gap_over_time_marks_the_window_and_the_period():
+    gaps = pd.DataFrame(
+        {"period": pd.date_range("2025-01-01", periods=12, freq="MS"), "gap": range(12)}
+    )
+    figure = figures.gap_over_time(
+        gaps,
+        unit="percent",
+        decimals=1,
+        label=HOSTILE,
+        window=("2025-06-01", "2025-12-01"),
+        marker="2025-09-01",
+    )
+    validated = go.Figure(figure)  # a valid plotly figure
+    zero, window, period = validated.layout.shapes
+    assert (zero.y0, zero.y1, zero.xref) == (0, 0, "x domain")
+    assert (window.type, window.x0, window.x1) == ("rect", "2025-06-01", "2025-12-01")
+    assert (period.type, period.x0, period.yref) == ("line", "2025-09-01", "y domain")
+    line, dot = figure["data"]
+    assert line["x"][0] == "2025-01-01"
+    assert (dot["x"], dot["y"]) == (["2025-09-01"], [8.0])
+    assert "<script>" not in pio.to_json(figure)

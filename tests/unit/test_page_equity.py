@@ -9,6 +9,8 @@ import json
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 from dash import no_update
 from dash.exceptions import PreventUpdate
@@ -38,7 +40,7 @@ from analytics.equity_view import (
     step_period,
     trend_panels,
 )
-from components import equity_panels
+from components import equity_panels, theme
 from data.db import make_engine
 from data.refresh import measure_meta
 from data.store import PUBLIC, SYSTEM, Store
@@ -311,38 +313,87 @@ def _data(page, measure_id, period=None):
 def test_equ111_map_darkens_the_worse_end_and_greys_suppressed(page):
     violent = _data(page, "violent-crime-rate")  # lower is better: high values dark
     figure = equity_panels.map_figure(violent)
-    value, hidden = figure.data
-    assert value.reversescale is True
-    assert hidden.name == "Suppressed"
-    assert len(hidden.locations) == violent.block["n_suppressed"] == 44
-    assert "too few cases" in hidden.hovertemplate
-    assert figure.layout.geo.projection.type == "mercator"
+    value, hidden = figure["data"]
+    assert value["reversescale"] is True
+    assert hidden["name"] == "Suppressed"
+    assert len(hidden["locations"]) == violent.block["n_suppressed"] == 44
+    assert "too few cases" in hidden["hovertemplate"]
+    assert figure["layout"]["geo"]["projection"]["type"] == "mercator"
     fire = _data(page, "fire-arrival-standard")  # higher is better: low values dark
-    assert equity_panels.map_figure(fire).data[0].reversescale is False
+    assert equity_panels.map_figure(fire)["data"][0]["reversescale"] is False
 
 
 def test_equ112_ranking_wraps_long_names_and_small_multiples_stay_svg(page):
     ems = _data(page, "ems-response-time")
     bars = equity_panels.bars_figure(ems)
-    labels = list(bars.data[0].y)
+    labels = list(bars["data"][0]["y"])
     assert len(labels) == 58
     assert any("<br>" in label for label in labels)
     assert all(len(part) <= 30 for label in labels for part in label.split("<br>"))
-    assert bars.layout.height >= 58 * equity_panels.BAR_PIXELS
+    assert bars["layout"]["height"] >= 58 * equity_panels.BAR_PIXELS
     multiples = equity_panels.multiples_figure(ems)
-    assert {t.type for t in multiples.data} == {"scatter"}
-    assert len(multiples.to_json()) < 400_000
+    assert {t["type"] for t in multiples["data"]} == {"scatter"}
+    assert len(pio.to_json(multiples)) < 400_000
     gap = equity_panels.gap_figure(ems, gap_frame(ems.block))
-    assert any(s.type == "line" and str(s.x0).startswith("2026-10-01") for s in gap.layout.shapes)
+    shapes = gap["layout"]["shapes"]
+    assert any(s["type"] == "line" and str(s["x0"]).startswith("2026-10-01") for s in shapes)
 
 
 def test_equ113_untrusted_names_are_escaped_in_figures(page):
     ems = _data(page, "ems-response-time")
     ems.frame.loc[0, "name"] = "<b>Evil</b> & co"
     bars = equity_panels.bars_figure(ems)
-    assert not any("<b>Evil" in label for label in bars.data[0].y)
+    assert not any("<b>Evil" in label for label in bars["data"][0]["y"])
     figure = equity_panels.map_figure(ems)
-    assert all("<b>Evil" not in row[0] for row in figure.data[0].customdata)
+    assert all("<b>Evil" not in row[0] for row in figure["data"][0]["customdata"])
+
+
+def test_equ121_small_multiples_mark_the_shown_period_once_per_panel(page):
+    ems = _data(page, "ems-response-time", "2026-09-01")
+    figure = equity_panels.multiples_figure(ems)
+    go.Figure(figure)  # a valid plotly figure (graph_objects validates the dict)
+    layout = figure["layout"]
+    panels = ems.trend_panel["geography_id"].nunique()
+    assert panels == 58
+    # Per panel: the citywide line, then the neighborhood's, on the panel's own axes.
+    pairs = list(zip(figure["data"][::2], figure["data"][1::2], strict=True))
+    assert len(pairs) == panels
+    refs = [(own["xaxis"], own["yaxis"]) for _, own in pairs]
+    assert all(
+        (city["xaxis"], city["yaxis"]) == ref for (city, _), ref in zip(pairs, refs, strict=True)
+    )
+    assert len(set(refs)) == panels
+    assert refs[:2] == [("x", "y"), ("x2", "y2")]
+    # One dotted line per panel, at the period shown, spanning the panel's height.
+    shapes = layout["shapes"]
+    assert len(shapes) == panels
+    for shape, (x, y) in zip(shapes, refs, strict=True):
+        assert shape["type"] == "line"
+        assert (shape["xref"], shape["yref"]) == (x, f"{y} domain")
+        assert (shape["x0"], shape["x1"], shape["y0"], shape["y1"]) == ("2026-09-01",) * 2 + (0, 1)
+        assert shape["line"]["dash"] == "dot"
+        assert layout[f"xaxis{x[1:]}"]["anchor"] == y
+        assert layout[f"yaxis{y[1:]}"]["anchor"] == x
+    # A title per panel; equity-priority neighborhoods in orange with a star.
+    priority = set(ems.frame.loc[ems.frame["equity_priority"], "geography_id"])
+    names = dict(zip(ems.frame["geography_id"], ems.frame["name"], strict=True))
+    order = sorted(names, key=lambda g: names[g] + (" ★" if g in priority else ""))
+    titles = [a["text"] for a in layout["annotations"]]
+    assert len(titles) == panels
+    for gid, title, (_, own) in zip(order, titles, pairs, strict=True):
+        label = names[gid] + (" ★" if gid in priority else "")
+        assert title.replace("<br>", "").replace(" ", "") == label.replace(" ", "")
+        assert own["line"]["color"] == (theme.ORANGE if gid in priority else theme.BLUE)
+    assert len(pio.to_json(figure)) < 200_000
+
+
+def test_equ122_weekly_small_multiples_mark_the_month_shown(page):
+    flu = _data(page, "flu-vaccinations")
+    assert flu.frequency == "week"
+    figure = equity_panels.multiples_figure(flu)
+    month = pd.Timestamp(flu.period).to_period("M").to_timestamp().strftime("%Y-%m-%d")
+    assert {(s["x0"], s["x1"]) for s in figure["layout"]["shapes"]} == {(month, month)}
+    assert len(figure["layout"]["shapes"]) == flu.trend_panel["geography_id"].nunique()
 
 
 # -- callbacks ----------------------------------------------------------------------------------------
@@ -366,7 +417,7 @@ def test_equ114_picking_a_measure_writes_the_url_and_redraws(page):
     assert (earlier, later) == (False, True)
     assert state == {"measure": "ems-response-time", "period": None, "shown": "2026-10-01"}
     graph = by_id(_views(out), ids.map)
-    assert graph is not None and len(graph.figure.data[0].z) == 58
+    assert graph is not None and len(graph.figure["data"][0]["z"]) == 58
 
 
 def test_equ115_picking_a_period_and_stepping(page):
@@ -381,7 +432,7 @@ def test_equ115_picking_a_period_and_stepping(page):
     assert out[3] == "2026-09-01"
     assert out[6]["shown"] == "2026-09-01"
     september = by_id(_views(out), ids.map)
-    assert list(september.figure.data[0].z) != list(latest.figure.data[0].z)
+    assert september.figure["data"][0]["z"] != latest.figure["data"][0]["z"]
     stepped = page.sync(ids.earlier, None, None, None, out[6])
     assert stepped[0] == "?measure=ems-response-time&period=2026-08-01"
     assert stepped[5] is False  # "Later" is possible again
