@@ -73,7 +73,21 @@ def create_app(config: Config | None = None) -> dash.Dash:
     oidc.register(server, config)
     _register_routes(server, engine)
     security.install(server, app.csp_hashes, config.frame_ancestors)
+    _finish_dash_setup(server)
     return app
+
+
+def _finish_dash_setup(server: flask.Flask) -> None:
+    """Run Dash's first-request setup now, before the server takes traffic.
+
+    Dash registers its scripts and page routes on the first request and marks that done
+    before it is; a threaded gunicorn worker's concurrent first requests then fail with
+    500s ("dash is not a registered library", plotly/dash#3971): a kiosk that starts with
+    the server would stay blank. One internal request (no database) settles it.
+    """
+    response = server.test_client().get("/_dash-dependencies")
+    if response.status_code != 200:
+        log.warning("Dash setup request answered %s", response.status_code)
 
 
 def _register_routes(server: flask.Flask, engine: Engine) -> None:

@@ -109,3 +109,12 @@ def test_app010_staff_pages_ask_the_public_to_sign_in(demo_database_url):
 
         flask.session["role"] = "viewer"
         assert staff_page() == "internal figures"
+
+
+def test_app011_dash_is_set_up_before_the_first_request(database_url, engine):
+    # Concurrent first requests to a threaded worker failed while Dash set itself up
+    # (plotly/dash#3971); create_app finishes that setup itself.
+    app = create_app(Config(database_url=database_url, secret_key="test"))
+    # Dash copies the pages' callbacks into the app, and adds its page router, in that setup.
+    assert any("_pages_content.children" in key for key in app.callback_map)
+    assert any("area-tiles.children" in key for key in app.callback_map)
