@@ -51,13 +51,17 @@ def public_store() -> Store:
     return current_store().for_viewer(PUBLIC)
 
 
+#: What a measure card shows of the stored summary (see :func:`measure_card`).
+CARD_FIELDS = ("latest_period", "latest_value", "target_status", "trend")
+#: Cards per priority area on the front page; the area's own page lists them all.
+FRONT_PAGE_CARDS = 6
+
+
 def summaries(store: Store, measures) -> dict[str, dict]:
-    """Each measure's stored citywide summary payload (empty when not computed yet)."""
-    payloads = {}
-    for measure in measures:
-        info = store.summary(measure.id)
-        payloads[measure.id] = info.payload if info is not None else {}
-    return payloads
+    """What each measure's card needs of its stored citywide summary, in one read (empty
+    when not computed yet)."""
+    payloads = store.summary_payloads([m.id for m in measures], fields=CARD_FIELDS)
+    return {m.id: payloads.get(m.id, {}) for m in measures}
 
 
 def measure_href(measure_id: str) -> str:
@@ -209,15 +213,22 @@ def measure_card(measure, payload: dict | None, heading_level: int = 3) -> dbc.C
 
 
 def area_section(
-    area, measures, payloads: dict[str, dict], show_link: bool = True, heading: bool = True
+    area,
+    measures,
+    payloads: dict[str, dict],
+    show_link: bool = True,
+    heading: bool = True,
+    limit: int | None = None,
 ) -> html.Section:
     """A priority area and the cards of its public measures.
 
     ``heading=False`` leaves out the area's own heading (the page's title says it) and
-    gives the cards the next heading level up.
+    gives the cards the next heading level up. ``limit`` shows the first cards only, with
+    a link to the area's page for the rest (a large city publishes hundreds).
     """
     heading_id = f"area-{area.id}"
     title = html.A(area.name, href=area_href(area.id)) if show_link else area.name
+    shown = measures if limit is None else measures[:limit]
     cards = dbc.Row(
         [
             dbc.Col(
@@ -226,14 +237,23 @@ def area_section(
                 xl=4,
                 className="mb-3",
             )
-            for m in measures
+            for m in shown
         ]
+    )
+    more = (
+        html.P(
+            html.A(f"See all {len(measures)} {area.name} measures", href=area_href(area.id)),
+            className="public-area-more",
+        )
+        if len(shown) < len(measures)
+        else None
     )
     return html.Section(
         [
             html.H2(title, id=heading_id, className="public-area-title") if heading else None,
             html.P(area.description, className="page-lede") if area.description else None,
             cards,
+            more,
         ],
         className="public-area",
         **({"aria-labelledby": heading_id} if heading else {"aria-label": area.name}),

@@ -14,6 +14,7 @@ from components.badges import count_badge
 from components.layout import guarded
 from components.public_panels import (
     API_ROOT,
+    FRONT_PAGE_CARDS,
     PUBLIC_HOME,
     area_section,
     public_header,
@@ -42,6 +43,7 @@ def layout(**_query):
     measures = store.measures()
     payloads = summaries(store, measures)
     statuses = [payloads[m.id].get("target_status") for m in measures]
+    by_area = {a.id: [m for m in measures if m.area_id == a.id] for a in areas}
     counts = {s: statuses.count(s) for s in ("met", "near", "missed")}
     latest = max((m.updated_at for m in measures), default=None)
     return html.Div(
@@ -78,7 +80,7 @@ def layout(**_query):
             ),
             html.Div(
                 [
-                    area_section(area, [m for m in measures if m.area_id == area.id], payloads)
+                    area_section(area, by_area[area.id], payloads, limit=FRONT_PAGE_CARDS)
                     for area in areas
                 ]
                 if areas

@@ -161,3 +161,20 @@ def test_pbl010_kiosk_chart_keeps_invisible_outlines_invisible(demo_request, pub
     assert 0 in widths  # band and tolerance outlines stay hidden
     assert max(widths) >= 3.5 and figure.layout.template.layout.font.size == 24
     assert figure.layout.height is None  # sized by its container
+
+
+def test_pbl011_a_large_area_shows_its_first_cards_and_links_to_the_rest(demo_request, public):
+    area = public.areas()[0]
+    measures = [m for m in public.measures() if m.area_id == area.id]
+    payloads = public_panels.summaries(public, measures)
+    full = public.summary_payloads([m.id for m in measures])
+    for m in measures:  # the cards' fields, as stored
+        assert payloads[m.id] == {k: full[m.id][k] for k in public_panels.CARD_FIELDS}
+
+    section = public_panels.area_section(area, measures, payloads, limit=2)
+    assert len(with_class(section, "public-card")) == 2
+    assert f"See all {len(measures)} {area.name} measures" in text_of(section)
+    assert public_panels.area_href(area.id) in hrefs(section)
+    whole = public_panels.area_section(area, measures, payloads, limit=len(measures))
+    assert len(with_class(whole, "public-card")) == len(measures)
+    assert "See all" not in text_of(whole)
