@@ -57,41 +57,54 @@ def backends_from(requested: list[str]) -> list[str]:
     return backends
 
 
-def _database_url(size: str, backend: str) -> str:
+def _database_url(size: str, backend: str, suffix: str = "") -> str:
+    """The URL of the kept ``size`` city (``suffix`` names the copy being built)."""
     if backend == "sqlite":
         OUT.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{OUT / f'city-{size}.db'}"
+        return f"sqlite:///{OUT / f'city-{size}{suffix}.db'}"
     base = make_url(os.environ["STATROOM_TEST_POSTGRES_URL"])
-    name = f"statroom_bench_{size}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    return base.set(database=f"statroom_bench_{size}{suffix}").render_as_string(hide_password=False)
+
+
+def _postgres_admin(statement: str) -> None:
+    admin = create_engine(
+        make_url(os.environ["STATROOM_TEST_POSTGRES_URL"]), isolation_level="AUTOCOMMIT"
+    )
     try:
         with admin.connect() as conn:
-            exists = conn.execute(
-                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
-            ).scalar()
-            if not exists:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(text(statement))
     finally:
         admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
 
 
-def _drop(size: str, backend: str) -> None:
+def _drop(size: str, backend: str, suffix: str = "") -> None:
     if backend == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            (OUT / f"city-{size}.db{suffix}").unlink(missing_ok=True)
+        for end in ("", "-wal", "-shm"):
+            (OUT / f"city-{size}{suffix}.db{end}").unlink(missing_ok=True)
         return
-    base = make_url(os.environ["STATROOM_TEST_POSTGRES_URL"])
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    _postgres_admin(f'DROP DATABASE IF EXISTS "statroom_bench_{size}{suffix}" WITH (FORCE)')
+
+
+def _exists(size: str, backend: str) -> bool:
+    if backend == "sqlite":
+        return (OUT / f"city-{size}.db").exists()
+    admin = create_engine(
+        make_url(os.environ["STATROOM_TEST_POSTGRES_URL"]), isolation_level="AUTOCOMMIT"
+    )
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "statroom_bench_{size}" WITH (FORCE)'))
+            return bool(
+                conn.execute(
+                    text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                    {"n": f"statroom_bench_{size}"},
+                ).scalar()
+            )
     finally:
         admin.dispose()
 
 
 def _is_ready(url: str) -> bool:
-    """The city is loaded and refreshed (a build cut short leaves no summaries)."""
+    """The city is loaded and refreshed."""
     engine = make_engine(url)
     try:
         migrate(engine)
@@ -103,23 +116,37 @@ def _is_ready(url: str) -> bool:
 
 
 def city_database(size: str, backend: str, *, rebuild: bool = False) -> str:
-    """The URL of a database holding the refreshed ``size`` city on ``backend``."""
+    """The URL of a database holding the refreshed ``size`` city on ``backend``.
+
+    A city is built under another name and renamed when its refresh has finished, so a
+    benchmark never finds (or keeps) a half-built one.
+    """
     if rebuild:
         _drop(size, backend)
     url = _database_url(size, backend)
-    if _is_ready(url):
+    if _exists(size, backend) and _is_ready(url):
         return url
     _drop(size, backend)
-    url = _database_url(size, backend)
+    building = "_building"
+    _drop(size, backend, building)
+    if backend == "postgres":
+        _postgres_admin(f'CREATE DATABASE "statroom_bench_{size}{building}"')
     print(f"Building the {size} city on {backend} (kept in {_where(size, backend)})...")
     started = time.perf_counter()
-    engine = make_engine(url)
+    engine = make_engine(_database_url(size, backend, building))
     try:
         migrate(engine)
         load_demo(engine, size=size, progress=False)
         refresh(engine, progress=False)
     finally:
         engine.dispose()
+    if backend == "sqlite":
+        (OUT / f"city-{size}{building}.db").rename(OUT / f"city-{size}.db")
+        _drop(size, backend, building)  # the emptied WAL and shared-memory files
+    else:
+        _postgres_admin(
+            f'ALTER DATABASE "statroom_bench_{size}{building}" RENAME TO "statroom_bench_{size}"'
+        )
     print(f"  built in {time.perf_counter() - started:.0f} s\n", flush=True)
     return url
 
