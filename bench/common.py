@@ -221,7 +221,8 @@ def _wait_until_healthy(base: str, server: subprocess.Popen, timeout: float = 12
         if server.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {server.returncode}")
         try:
-            if requests.get(f"{base}/healthz", timeout=5).ok:
+            # A long timeout: probes must not pile up on a busy worker.
+            if requests.get(f"{base}/healthz", timeout=60).ok:
                 return
         except requests.RequestException:
             pass
