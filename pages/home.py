@@ -129,7 +129,10 @@ def _flat_summaries(store) -> dict[str, dict]:
     for row in frame.to_dict("records"):
         row = {k: (None if _missing(v) else v) for k, v in row.items()}
         flat[row["measure_id"]] = row
-    # Measures not yet refreshed still show their newest value.
+    # Measures not yet refreshed still show their newest value. (Only then: on a large
+    # city, finding every measure's newest observation takes seconds.)
+    if all(flat.get(m.id, {}).get("latest_value") is not None for m in store.measures()):
+        return flat
     for row in store.latest_observations().to_dict("records"):
         entry = flat.setdefault(row["measure_id"], {"measure_id": row["measure_id"]})
         if entry.get("latest_value") is None:

@@ -56,6 +56,8 @@ class ids:  # noqa: N801 - a namespace of component ids
     download_button = "measure-download-button"
     download = "measure-download"
     geo_link = "measure-geo-link"
+    table_summary = "measure-table-summary"
+    table_body = "measure-table-body"
 
 
 GRAPH_CONFIG = {
@@ -416,19 +418,20 @@ def _chart_card(
 
 
 def _data_table_section(measure, table, where: str) -> html.Div:
-    caption = f"{measure.name}{where}, newest first" + (
-        ", with the target active in each period" if table["target"].notna().any() else ""
-    )
+    # The table is built when first opened (show_table): a long weekly series is a
+    # thousand cells the browser would otherwise lay out on every visit.
     return html.Div(
         [
             html.Details(
                 [
-                    html.Summary("Show the data as a table"),
+                    html.Summary("Show the data as a table", id=ids.table_summary),
                     html.Div(
-                        panels.series_table_component(table, measure, caption)
+                        html.P("Loading the table…", className="small-muted")
                         if not table.empty
                         else html.P("No data has been reported yet.", className="small-muted"),
+                        id=ids.table_body,
                         className="table-scroll",
+                        **{"aria-live": "polite"},
                     ),
                 ],
                 className="data-table-details",
@@ -645,6 +648,40 @@ dash.clientside_callback(
     State(ids.view, "data"),
     prevent_initial_call=True,
 )
+
+
+@dash.callback(
+    Output(ids.table_body, "children"),
+    Input(ids.table_summary, "n_clicks"),
+    State(ids.view, "data"),
+    prevent_initial_call=True,
+)
+def show_table(n_clicks, view):
+    """Fill the data table when its disclosure is first opened."""
+    if not n_clicks or not isinstance(view, dict):
+        raise dash.exceptions.PreventUpdate
+    if n_clicks > 1:
+        return dash.no_update  # built on the first opening; closing and reopening keep it
+    return data_table(view.get("measure_id"), view.get("geography") or CITYWIDE)
+
+
+def data_table(measure_id: str | None, geography: str = CITYWIDE):
+    """The accessible table of a measure's series in one geography, newest first."""
+    store = current_store()
+    measure = store.measure(measure_id) if isinstance(measure_id, str) else None
+    names = {g.id: g.name for g in store.geographies()}
+    if measure is None or (geography != CITYWIDE and geography not in names):
+        return html.P("This table is not available.", className="small-muted")
+    table = explain.series_table(
+        store.series(measure.id, geography), store.targets(measure.id), measure.direction
+    )
+    if table.empty:
+        return html.P("No data has been reported yet.", className="small-muted")
+    where = " citywide" if geography == CITYWIDE else f" in {names[geography]}"
+    caption = f"{measure.name}{where}, newest first" + (
+        ", with the target active in each period" if table["target"].notna().any() else ""
+    )
+    return panels.series_table_component(table, measure, caption)
 
 
 @dash.callback(

@@ -215,6 +215,7 @@ def test_msr107_data_table_and_csv_download_button(dash_duo, demo_app, store):
     dash_duo.start_server(demo_app)
     open_measure(dash_duo, f"/measure/{EMS}")
     click(dash_duo, dash_duo.find_element(".measure-chart-card details summary"))
+    dash_duo.wait_for_element(".measure-chart-card .measure-data-table tbody tr", timeout=10)
     rows = dash_duo.find_elements(".measure-chart-card .measure-data-table tbody tr")
     assert len(rows) == len(store.series(EMS))
     assert rows[0].find_element(By.CSS_SELECTOR, "th").text == "October 2026"

@@ -292,9 +292,16 @@ def test_msr020_measure_without_targets_says_so(page):
 
 def test_msr021_data_table_has_every_period_newest_first(page, store):
     layout = page.layout(measure_id=EMS)
-    table = next(
-        c for c in with_class(layout, "measure-data-table") if "newest first" in text_of(c)
-    )
+    # Built when first opened, for the view the page shows.
+    assert not [c for c in with_class(layout, "measure-data-table") if "newest first" in text_of(c)]
+    view = by_id(layout, page.ids.view).data
+    table = page.show_table(1, view)
+    assert "citywide, newest first" in text_of(table)
+    rows = [r for r in walk(table) if isinstance(r, html.Tr)][1:]
+    assert len(rows) == len(store.series(EMS))
+    assert text_of(rows[0]).startswith("October 2026")
+    assert "Near target" in text_of(rows[0])
+    assert page.show_table(2, view) is dash.no_update  # reopening keeps the built table
     rows = [r for r in walk(table) if isinstance(r, html.Tr)][1:]
     assert len(rows) == len(store.series(EMS))
     assert text_of(rows[0]).startswith("October 2026")
@@ -393,3 +400,13 @@ def test_msr025_darker_is_worse_on_the_map(page):
     assert lower_is_better.data[0].reversescale is True  # long waits dark
     higher_is_better = by_id(page.layout(measure_id="fire-arrival-standard"), page.ids.map).figure
     assert not higher_is_better.data[0].reversescale  # low shares dark
+
+
+def test_msr022_data_table_of_a_neighborhood_or_a_hidden_measure(page, store):
+    north = store.geographies()[0]
+    table = page.data_table(EMS, north.id)
+    assert f"in {north.name}, newest first" in text_of(table)
+    rows = [r for r in walk(table) if isinstance(r, html.Tr)][1:]
+    assert len(rows) == len(store.series(EMS, north.id))
+    for bad in (("no-such-measure", "citywide"), (EMS, "no-such-place"), (None, "citywide")):
+        assert text_of(page.data_table(*bad)) == "This table is not available."
