@@ -76,6 +76,7 @@ bench: $(TEST_STAMP) browser
 	$(BIN)/python bench/refresh.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/callbacks.py
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit/test_locustfile.py
 	$(BIN)/python bench/load.py
 
 audit: $(TEST_STAMP)
