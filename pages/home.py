@@ -37,7 +37,7 @@ def layout(**_query):
     measures = store.measures()
     if not measures:
         return _empty(city.name)
-    flat = _flat_summaries(store)
+    flat = _flat_summaries(store, measures)
     payloads = store.change_digests()
     changes = what_changed(measures, payloads)
     by_area = {a.id: [m for m in measures if m.area_id == a.id] for a in areas}
@@ -123,7 +123,7 @@ def _empty(city_name: str) -> html.Div:
     )
 
 
-def _flat_summaries(store) -> dict[str, dict]:
+def _flat_summaries(store, measures) -> dict[str, dict]:
     frame = store.summaries()
     flat = {}
     for row in frame.to_dict("records"):
@@ -131,7 +131,7 @@ def _flat_summaries(store) -> dict[str, dict]:
         flat[row["measure_id"]] = row
     # Measures not yet refreshed still show their newest value. (Only then: on a large
     # city, finding every measure's newest observation takes seconds.)
-    if all(flat.get(m.id, {}).get("latest_value") is not None for m in store.measures()):
+    if all(flat.get(m.id, {}).get("latest_value") is not None for m in measures):
         return flat
     for row in store.latest_observations().to_dict("records"):
         entry = flat.setdefault(row["measure_id"], {"measure_id": row["measure_id"]})
