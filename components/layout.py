@@ -8,6 +8,7 @@ from html import escape
 from urllib.parse import urlencode, urlsplit
 
 import dash
+import dash._pages as dash_pages
 import dash_bootstrap_components as dbc
 import flask
 from dash import Input, Output, State, dcc, html
@@ -53,7 +54,7 @@ def app_shell():
             html.A("Skip to main content", href="#main", className="visually-hidden-focusable"),
             navbar(city.name if city else "Statroom", areas),
             html.Main(
-                unavailable_banner() if city is None else dash.page_container,
+                unavailable_banner() if city is None else page_container(),
                 id="main",
                 className="container-xxl py-4",
                 tabIndex="-1",
@@ -62,6 +63,70 @@ def app_shell():
         ],
         className="app-shell",
     )
+
+
+def page_container():
+    """Dash Pages' container, holding the requested page when the request names one.
+
+    Dash Pages fills its container in the browser: the renderer loads this shell, the
+    location component reports the URL and a routing callback returns the page. When the
+    renderer's layout request says which page it is for (its Referer is the page's URL),
+    the page is rendered into the shell here instead, and the location component starts
+    at that URL, so it reports no change and that round trip is saved on every first
+    visit. Without a usable Referer, or if the page fails here, the empty container is
+    served and the routing callback fills it as before. Links within the app still go
+    through the routing callback.
+    """
+    referrer = flask.request.referrer if flask.has_request_context() else None
+    first_view = _first_view(referrer) if referrer else None
+    if first_view is None:
+        return dash.page_container
+    content, title = first_view
+    parts = urlsplit(referrer)
+    return html.Div(
+        [
+            # The ids and properties of ``dash.page_container``, with values (tested).
+            dcc.Location(
+                id=PAGES_LOCATION,
+                refresh="callback-nav",
+                pathname=parts.path,
+                search=f"?{parts.query}" if parts.query else "",
+                href=referrer,
+            ),
+            html.Div(content, id=PAGES_CONTENT, disable_n_clicks=True),
+            dcc.Store(id=PAGES_STORE, data={"title": title}),
+            html.Div(id=PAGES_DUMMY, disable_n_clicks=True),
+        ]
+    )
+
+
+PAGES_LOCATION, PAGES_CONTENT, PAGES_STORE, PAGES_DUMMY = (
+    "_pages_location",
+    "_pages_content",
+    "_pages_store",
+    "_pages_dummy",
+)
+
+
+def _first_view(url: str):
+    """The page ``url`` names and its title, as Dash Pages' routing callback builds them,
+    or None when no page matches or the page fails (the callback then tries, and reports)."""
+    parts = urlsplit(url)
+    # Dash Pages' own path matching and query parsing, so both routes agree.
+    page, variables = dash_pages._path_to_page(dash.strip_relative_path(parts.path))
+    if not page:
+        return None
+    try:
+        layout, title = page["layout"], page["title"]
+        if callable(layout):
+            query = dash_pages._parse_query_string(f"?{parts.query}" if parts.query else "")
+            layout = layout(**{**(variables or {}), **query})
+        if callable(title):
+            title = title(**(variables or {}))
+    except Exception:
+        log.exception("first view of %s failed; the routing callback will retry", parts.path)
+        return None
+    return layout, title
 
 
 def navbar(city_name: str, areas) -> html.Header:

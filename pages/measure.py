@@ -10,7 +10,7 @@ only a change of geography and the CSV download reach the server.
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote
 
 import dash
 import dash_bootstrap_components as dbc
@@ -58,6 +58,8 @@ class ids:  # noqa: N801 - a namespace of component ids
     geo_link = "measure-geo-link"
     table_summary = "measure-table-summary"
     table_body = "measure-table-body"
+    neighborhood_table_summary = "measure-neighborhood-table-summary"
+    neighborhood_table_body = "measure-neighborhood-table-body"
 
 
 GRAPH_CONFIG = {
@@ -164,7 +166,7 @@ def layout(measure_id=None, **query):
                     ),
                 ]
             ),
-            _neighborhoods_card(measure, equity, store, view, geography),
+            _neighborhoods_card(measure, equity, store, geography),
             dbc.Row(
                 [
                     dbc.Col(
@@ -223,6 +225,7 @@ def _view_data(measure_id: str, geography: str, bounds) -> dict:
         "default_preset": panels.DEFAULT_PRESET,
         "presets": {key: list(months) for key, months in presets.items()},
         "first": bounds.first if bounds else None,
+        "latest": bounds.latest if bounds else None,
         "end": bounds.end if bounds else None,
     }
 
@@ -455,7 +458,7 @@ def _data_table_section(measure, table, where: str) -> html.Div:
 # -- neighborhoods --------------------------------------------------------------------
 
 
-def _neighborhoods_card(measure, equity: dict | None, store, view, geography: str):
+def _neighborhoods_card(measure, equity: dict | None, store, geography: str):
     frame = panels.cross_section(equity)
     # The map and bars are always in the layout (hidden when there is nothing to show) so
     # the click callback always has its inputs.
@@ -568,19 +571,19 @@ def _neighborhoods_card(measure, equity: dict | None, store, view, geography: st
                         ),
                     ]
                 ),
+                # Built when first opened (show_neighborhood_table): a row and a link
+                # per neighborhood are hundreds of components the browser would lay out
+                # on every visit.
                 html.Details(
                     [
-                        html.Summary("Show the neighborhoods as a table"),
+                        html.Summary(
+                            "Show the neighborhoods as a table", id=ids.neighborhood_table_summary
+                        ),
                         html.Div(
-                            panels.neighborhood_rank_table(
-                                frame,
-                                shown_in,
-                                measure.id,
-                                direction,
-                                f"{measure.name} by neighborhood, {period} (best first)",
-                                view,
-                            ),
+                            html.P("Loading the table…", className="small-muted"),
+                            id=ids.neighborhood_table_body,
                             className="table-scroll",
+                            **{"aria-live": "polite"},
                         ),
                     ],
                     className="data-table-details mt-2",
@@ -663,6 +666,50 @@ def show_table(n_clicks, view):
     if n_clicks > 1:
         return dash.no_update  # built on the first opening; closing and reopening keep it
     return data_table(view.get("measure_id"), view.get("geography") or CITYWIDE)
+
+
+@dash.callback(
+    Output(ids.neighborhood_table_body, "children"),
+    Input(ids.neighborhood_table_summary, "n_clicks"),
+    State(ids.view, "data"),
+    State(ids.url, "search"),
+    prevent_initial_call=True,
+)
+def show_neighborhood_table(n_clicks, view, search):
+    """Fill the neighborhood table when its disclosure is first opened; its links keep the
+    view the URL shows (and the page keeps them in step after that)."""
+    if not n_clicks or not isinstance(view, dict):
+        raise dash.exceptions.PreventUpdate
+    if n_clicks > 1:
+        return dash.no_update  # built on the first opening; closing and reopening keep it
+    return neighborhood_table(view, search)
+
+
+def neighborhood_table(view: dict, search: str | None):
+    """The ranked table of a measure's neighborhoods, each a link to its own series."""
+    store = current_store()
+    measure_id = view.get("measure_id")
+    measure = store.measure(measure_id) if isinstance(measure_id, str) else None
+    summary = store.summary(measure.id) if measure else None
+    equity = (summary.payload if summary else {}).get("equity")
+    frame = panels.cross_section(equity)
+    if measure is None or frame.empty:
+        return html.P("This table is not available.", className="small-muted")
+    months = [view.get(key) for key in ("first", "latest", "end")]
+    if all(isinstance(month, str) for month in months):
+        query = {key: value[0] for key, value in parse_qs((search or "").lstrip("?")).items()}
+        shown = panels.parse_view(query, panels.Bounds(*months))
+    else:
+        shown = panels.View(panels.DEFAULT_LAYERS, None, "", "")
+    period = period_label(pd.Timestamp(equity["period"]), measure.frequency)
+    return panels.neighborhood_rank_table(
+        frame,
+        explain.equity_unit(measure, equity.get("basis"), frame["value"]),
+        measure.id,
+        measure.direction,
+        f"{measure.name} by neighborhood, {period} (best first)",
+        shown,
+    )
 
 
 def data_table(measure_id: str | None, geography: str = CITYWIDE):

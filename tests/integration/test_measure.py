@@ -232,6 +232,50 @@ def test_msr107_data_table_and_csv_download_button(dash_duo, demo_app, store):
     assert dash_duo.get_logs() == []
 
 
+def test_msr109_first_view_needs_no_server_callback(dash_duo, demo_app):
+    # The page arrives with the app's layout, so the browser draws it without a routing
+    # round trip; the measure page then needs no server callback until the user acts.
+    dash_duo.start_server(demo_app)
+    open_measure(dash_duo, f"/measure/{EMS}?range=2y")
+    dash_duo.wait_for_element("#measure-map .js-plotly-plot .main-svg", timeout=20)
+    posts = dash_duo.driver.execute_script(
+        "return performance.getEntriesByType('resource')"
+        ".filter(e => e.name.includes('_dash-update-component')).length;"
+    )
+    assert posts == 0
+    assert dash_duo.driver.title == "Average EMS response time · Statroom"
+    # Links within the app still route through Dash Pages.
+    click(dash_duo, dash_duo.find_element(".breadcrumb-item:nth-child(2) a"))
+    dash_duo.wait_for_element("#area-tiles", timeout=20)
+    assert urlparse(dash_duo.driver.current_url).path.startswith("/area/")
+    assert dash_duo.get_logs() == []
+
+
+def test_msr110_neighborhood_table_is_built_when_opened_and_keeps_the_view(dash_duo, demo_app):
+    dash_duo.start_server(demo_app)
+    open_measure(dash_duo, f"/measure/{EMS}?range=2y")
+    assert dash_duo.find_elements(".measure-neighborhoods .measure-data-table") == []
+    click(dash_duo, dash_duo.find_element("#measure-neighborhood-table-summary"))
+    dash_duo.wait_for_element(".measure-neighborhoods .measure-data-table tbody tr", timeout=10)
+    rows = dash_duo.find_elements(".measure-neighborhoods .measure-data-table tbody tr")
+    assert len(rows) == 58
+
+    def hrefs():
+        return [
+            a.get_attribute("href")
+            for a in dash_duo.find_elements(".measure-neighborhoods .measure-data-table a")
+        ]
+
+    assert all("range=2y" in href and "geography=" in href for href in hrefs())
+    # Changing the view keeps the table's links in step.
+    click(
+        dash_duo,
+        dash_duo.find_element("label[for='_dbcprivate_radioitems_measure-range-preset_input_all']"),
+    )
+    until(lambda: all("range=all" in href for href in hrefs()), timeout=5)
+    assert dash_duo.get_logs() == []
+
+
 def test_msr108_unknown_measure_is_a_friendly_not_found(dash_duo, demo_app):
     dash_duo.start_server(demo_app)
     dash_duo.driver.get(dash_duo.server_url + "/measure/no-such-measure")

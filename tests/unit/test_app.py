@@ -118,3 +118,82 @@ def test_app011_dash_is_set_up_before_the_first_request(database_url, engine):
     # Dash copies the pages' callbacks into the app, and adds its page router, in that setup.
     assert any("_pages_content.children" in key for key in app.callback_map)
     assert any("area-tiles.children" in key for key in app.callback_map)
+
+
+def _pages_container(layout: dict) -> dict:
+    """The node holding Dash Pages' location, content, store and dummy, by their ids."""
+
+    def walk(node):
+        if isinstance(node, dict):
+            children = node.get("props", {}).get("children")
+            if isinstance(children, list) and any(
+                isinstance(c, dict) and c.get("props", {}).get("id") == "_pages_content"
+                for c in children
+            ):
+                return node
+            for value in node.get("props", {}).values():
+                found = walk(value)
+                if found:
+                    return found
+        if isinstance(node, list):
+            for item in node:
+                found = walk(item)
+                if found:
+                    return found
+        return None
+
+    return walk(layout)
+
+
+def test_app012_first_view_is_rendered_into_the_shell(demo_database_url):
+    # The layout request names its page in the Referer; the page comes with the shell, so
+    # the browser needs no routing round trip before it can draw.
+    app = create_app(
+        Config(database_url=demo_database_url, secret_key="t", anonymous_role="viewer")
+    )
+    client = app.server.test_client()
+    page = "http://localhost/measure/ems-response-time?range=2y&layers=history,target"
+    container = _pages_container(client.get("/_dash-layout", headers={"Referer": page}).json)
+    location, content, store, dummy = (c["props"] for c in container["props"]["children"])
+    # The same ids as Dash Pages' own container, so its routing callback serves links.
+    assert [c.id for c in dash.page_container.children] == [
+        location["id"],
+        content["id"],
+        store["id"],
+        dummy["id"],
+    ]
+    # The location starts at the page's URL, so it reports no change on mount.
+    assert location["pathname"] == "/measure/ems-response-time"
+    assert location["search"] == "?range=2y&layers=history,target"
+    assert location["href"] == page and location["refresh"] == "callback-nav"
+    assert store["data"] == {"title": "Average EMS response time · Statroom"}
+    body = json.dumps(content["children"])
+    assert "Average EMS response time" in body and '"measure-graph"' in body
+    # The query reached the page's layout(): its switches show the two layers asked for.
+    assert '"value": ["history", "target"], "id": "measure-layers"' in body
+
+    # Without a Referer, or for a path no page serves, the container is empty as before
+    # and the routing callback fills it.
+    for headers in ({}, {"Referer": "http://localhost/no/such/page"}):
+        container = _pages_container(client.get("/_dash-layout", headers=headers).json)
+        location, content, store, _ = (c["props"] for c in container["props"]["children"])
+        assert "children" not in content or content["children"] is None
+        assert "pathname" not in location and "data" not in store
+
+
+def test_app013_first_view_falls_back_when_the_page_fails(demo_database_url, monkeypatch):
+    app = create_app(
+        Config(database_url=demo_database_url, secret_key="t", anonymous_role="viewer")
+    )
+    page = next(p for p in dash.page_registry.values() if p["path"] == "/equity")
+
+    def broken(**_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(page, "layout", broken)
+    response = app.server.test_client().get(
+        "/_dash-layout", headers={"Referer": "http://localhost/equity"}
+    )
+    assert response.status_code == 200  # the shell still renders; the callback will retry
+    container = _pages_container(response.json)
+    assert container["props"]["children"][1]["props"].get("children") is None

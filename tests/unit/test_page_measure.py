@@ -227,23 +227,32 @@ def test_msr016_neighborhood_section_map_bars_and_linked_table(page, store):
     assert set(bars.data[0].customdata) == {g.id for g in store.geographies()}
     mapped = by_id(layout, page.ids.map).figure
     assert mapped.data[0].type == "choropleth"
-    links = [
-        c
-        for c in walk(with_class(layout, "measure-neighborhoods"))
-        if isinstance(c, dcc.Link) and isinstance(c.id, dict)
-    ]
+    assert "Neighborhoods, October 2026" in text_of(with_class(layout, "measure-neighborhoods"))
+
+    def geo_links(tree):
+        return [c for c in walk(tree) if isinstance(c, dcc.Link) and isinstance(c.id, dict)]
+
+    # The table is built when its disclosure is first opened, with the URL's view.
+    assert geo_links(with_class(layout, "measure-neighborhoods")) == []
+    view = by_id(layout, page.ids.view).data
+    table = page.show_neighborhood_table(1, view, "?range=2y")
+    links = geo_links(table)
     assert len(links) == 58
     assert links[0].href.startswith("/measure/ems-response-time?layers=")
     assert "&range=2y&geography=" in links[0].href
-    text = text_of(with_class(layout, "measure-neighborhoods"))
-    assert "Neighborhoods, October 2026" in text and "Pointe-aux-Trembles" in text
+    assert "Pointe-aux-Trembles" in text_of(table)
+    assert "(best first)" in text_of(table)
+    assert page.show_neighborhood_table(2, view, "?range=2y") is dash.no_update
+    unknown = {**view, "measure_id": "nope"}
+    assert text_of(page.show_neighborhood_table(1, unknown, "")) == "This table is not available."
 
 
 def test_msr017_suppressed_neighborhoods_are_shown_as_such(page):
     layout = page.layout(measure_id="violent-crime-rate")
     text = text_of(with_class(layout, "measure-neighborhoods"))
     assert "44 of 58 neighborhoods have too few cases" in text
-    assert text.count("Suppressed: fewer than 11 events") == 44
+    table = text_of(page.show_neighborhood_table(1, by_id(layout, page.ids.view).data, ""))
+    assert table.count("Suppressed: fewer than 11 events") == 44
     bars = by_id(layout, page.ids.bars).figure
     assert len(bars.data[0].y) == 14
 
@@ -390,7 +399,8 @@ def test_msr024_per_capita_neighborhoods_are_per_thousand_residents(page):
     text = text_of(with_class(layout, "measure-neighborhoods"))
     assert "Each neighborhood's reports per 1,000 residents with its 95% interval" in text
     assert "per 1,000 residents" in text.split("citywide:")[1].split(".")[1]
-    table = text_of(with_class(with_class(layout, "measure-neighborhoods"), "measure-data-table"))
+    view = by_id(layout, page.ids.view).data
+    table = text_of(page.show_neighborhood_table(1, view, ""))
     assert "per 1,000 residents" in table
     assert re.search(r"\d reports", table) is None  # no value in the measure's own unit
 
