@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8050
 
-.PHONY: run test lint unit integration postgres bench audit browser axe clean demo
+.PHONY: run test lint unit integration postgres bench audit browser axe clean demo plotly-bundle
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,18 @@ axe: $(AXE)
 $(AXE): tests/integration/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --silent --prefix tests/integration; \
 	else echo "npm is missing: the accessibility tests will be skipped (apt-get install npm)."; fi
+
+## plotly-bundle: rebuild the partial plotly.js the app serves (needs Node.js and npm).
+## The built file is committed, so running and testing the app need neither.
+PLOTLY_BUNDLE := assets/vendor/plotly-statroom.min.js
+plotly-bundle:
+	npm ci --silent --no-audit --no-fund --prefix tools/plotly-bundle
+	tools/plotly-bundle/node_modules/.bin/esbuild tools/plotly-bundle/index.js \
+		--bundle --minify --format=iife --global-name=Plotly --target=es2016 \
+		--define:global=window --define:define.amd=false --alias:stream=stream-browserify \
+		--banner:js="/* plotly.js (MIT), scatter, bar and choropleth only: tools/plotly-bundle, make plotly-bundle */" \
+		--log-level=warning --outfile=$(PLOTLY_BUNDLE)
+	rm -f $(PLOTLY_BUNDLE:.js=.css)  # the map-tile styles of trace types left out
 
 ## make bench: every benchmark of docs/performance.md; prints figures, never fails on timing.
 ## PostgreSQL and Redis runs need STATROOM_TEST_POSTGRES_URL and STATROOM_TEST_REDIS_URL.

@@ -3,11 +3,16 @@
     .venv/bin/python bench/callbacks.py [--sizes demo large] [--backends sqlite postgres]
                                         [--runs 30]
 
-**The main callbacks** are the server callbacks that build a page's content and graphs:
+**The main callbacks** are the server requests that build a page's content and graphs:
 
-* the page callback of Dash Pages (``_pages_content.children``), which runs the page's
-  ``layout()`` and so builds every tile, table and figure of ``/``, the area, the
-  measure, ``/equity`` and ``/kiosk``;
+* the page's first view: ``GET /_dash-layout`` with the page's URL as its ``Referer``,
+  which runs the page's ``layout()`` and so builds every tile, table and figure of ``/``,
+  the area, the measure, ``/equity`` and ``/kiosk`` (``components/layout.py``,
+  ``page_container``). It is a GET, not a callback, but it is the same server work the
+  page callback did before the first view moved into the layout;
+* the page callback of Dash Pages (``_pages_content.children``), which does the same
+  when a visitor follows a link within the app (captured by navigating to each page
+  from the one before it, as ``dcc.Link`` does);
 * ``pages/area.py:update_view``: a new sort or department re-draws the tiles and their
   sparklines (driven here by picking the second "Sort by" option);
 * ``pages/equity.py:update_view``: on load it checks the URL against the view (answers
@@ -89,6 +94,9 @@ MAIN_OUTPUTS = frozenset(
     }
 )
 OK_STATUSES = (200, 204)
+FIRST_VIEW = "_dash-layout (first view)"
+PAGE_CALLBACK = "_pages_content.children"
+
 #: How long the kiosk page is left open so its 1-second interval ticks at least once.
 KIOSK_WAIT_S = 2.5
 
@@ -101,6 +109,8 @@ class Callback:
     output: str
     trigger: str
     body: str
+    #: Set for the first view: the page's path, sent as the layout request's Referer.
+    first_view: str | None = None
     cold_ms: float | None = None
     cold_status: int | None = None
     warm_ms: list[float] = field(default_factory=list)
@@ -109,6 +119,8 @@ class Callback:
 
     @property
     def main(self) -> bool:
+        if self.first_view is not None:
+            return True
         outputs = json.loads(self.body).get("outputs")
         outputs = outputs if isinstance(outputs, list) else [outputs]
         return any(f"{o.get('id')}.{o.get('property')}" in MAIN_OUTPUTS for o in outputs)
@@ -135,10 +147,13 @@ def distinct(page: str, posts: list[CallbackPost], found: list[Callback]) -> Non
 
 
 def capture(base: str, paths: dict[str, str], problems: list[str]) -> list[Callback]:
-    """The callbacks a visitor's browser sends on each page (loads and interactions)."""
+    """The requests a visitor's browser sends on each page: its first view, the callbacks
+    of a load and of interactions, and the page callback of a link from the page before."""
     found: list[Callback] = []
+    pages = list(paths.items())
     with chromium() as driver:
-        for page, path in paths.items():
+        for index, (page, path) in enumerate(pages):
+            found.append(Callback(page, FIRST_VIEW, "page load (Referer)", "", first_view=path))
             url = base + path + ("?interval=1" if page == "kiosk" else "")
             render_time(driver, url)
             if page == "kiosk":
@@ -154,7 +169,39 @@ def capture(base: str, paths: dict[str, str], problems: list[str]) -> list[Callb
                     problems.append(f"{page}: browser got {post.status} for {post.output}")
             problems.extend(f"{page} console: {m}" for m in console_errors(driver))
             distinct(page, posts, found)
+            # A link within the app to the next page: its content comes from the callback.
+            next_page, next_path = pages[(index + 1) % len(pages)]
+            follow_link(driver, next_path)
+            posts = capture_callback_posts(driver)
+            # Only the page callback: others a link sets off belong to the page it leaves.
+            routed = [p for p in posts if PAGE_CALLBACK in p.output]
+            if not routed:
+                problems.append(f"{next_page}: no page callback after a link")
+            distinct(next_page, routed, found)
     return found
+
+
+def has_page(node) -> bool:
+    """Whether a ``/_dash-layout`` answer holds a page in Dash Pages' content."""
+    if isinstance(node, list):
+        return any(has_page(item) for item in node)
+    if not isinstance(node, dict):
+        return False
+    props = node.get("props") or {}
+    if props.get("id") == "_pages_content":
+        return props.get("children") is not None
+    return any(has_page(value) for value in props.values())
+
+
+def follow_link(driver, path: str) -> None:
+    """Go to ``path`` within the app as ``dcc.Link`` does, and wait until settled."""
+    before = now_ms(driver)
+    driver.execute_script(
+        "window.history.pushState({}, '', arguments[0]);"
+        "window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));",
+        path,
+    )
+    wait_until_settled(driver, after_ms=before)
 
 
 def interact(driver, control) -> None:
@@ -175,6 +222,16 @@ def interact(driver, control) -> None:
 def post(session: requests.Session, base: str, callback: Callback) -> tuple[float, int, int]:
     """Replay ``callback``; (ms, HTTP status, response bytes)."""
     started = time.perf_counter()
+    if callback.first_view is not None:
+        response = session.get(
+            base + "/_dash-layout",
+            headers={"Accept": "application/json", "Referer": base + callback.first_view},
+            timeout=120,
+        )
+        status = response.status_code
+        if status == 200 and not has_page(response.json()):
+            status = 599  # the shell came without the page: counted as a failure
+        return (time.perf_counter() - started) * 1000, status, len(response.content)
     response = session.post(
         base + UPDATE_PATH,
         data=callback.body,

@@ -10,7 +10,7 @@ callbacks left it, figures included) as JSON and serves it from here:
   drawing the figures.
 * **Plotly floor** (``/plotly``): a stricter floor, a bare HTML page that draws the same
   figures (with the graphs' own ``style`` and ``config``) with ``Plotly.newPlot`` from the
-  same ``plotly.min.js``, with neither React nor Dash nor the app's CSS.
+  same plotly.js (the app's partial bundle), with neither React nor Dash nor the app's CSS.
 
 Both are timed with :func:`bench.browser.render_time`; the plotly page puts each plot in
 a ``.dash-graph`` box and, once every ``Plotly.newPlot`` is called, a stand-in
@@ -34,12 +34,12 @@ from pathlib import Path
 import dash
 import dash_bootstrap_components  # noqa: F401 - registers the bundle Statroom loads
 import flask
-import plotly
 from dash import html
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYOUT_ENV = "STATROOM_FLOOR_LAYOUT"
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+#: The plotly.js the app serves: its partial bundle (``make plotly-bundle``).
+PLOTLY_JS = ROOT / "assets" / "vendor" / "plotly-statroom.min.js"
 
 
 class StaticLayoutDash(dash.Dash):

@@ -12,9 +12,10 @@ load (the public pages link with plain ``<a href>``, so each click is one) made 
 
 1. the HTML page (``GET /kiosk``),
 2. ``GET /_dash-layout`` and ``GET /_dash-dependencies`` (fetched one after the other
-   here; a browser fetches them side by side, so this is slightly pessimistic),
-3. the callbacks Dash fires on load (``POST /_dash-update-component``; today only the
-   Pages router, whose answer is the page's layout).
+   here; a browser fetches them side by side, so this is slightly pessimistic). The
+   layout request carries the page's URL as its ``Referer``, as a browser's does, and
+   the answer holds the page (``components/layout.py``, ``page_container``);
+3. the callbacks Dash fires on load (``POST /_dash-update-component``), if any.
 
 JavaScript and CSS bundles, fonts and the favicon are **not** requested: browsers keep
 them (Dash fingerprints their URLs) and a reverse proxy serves them in production.
@@ -202,7 +203,7 @@ def status_problem(response) -> str:
 
 
 def layout_problem(text: str, page: str) -> str | None:
-    """Why the router's answer is not ``page``'s layout, or None when it is."""
+    """Why an answer (the layout, or the router's) does not hold ``page``, or None."""
     root = PAGE_ROOTS.get(page)
     for marker, meaning in NOT_THE_PAGE.items():
         if marker in text:
@@ -271,11 +272,20 @@ class Browser(FastHttpUser):
                 response.failure("not a Dash page")
                 return None
             token = end_id(response.text)
-        if self._json("GET /_dash-layout", "/_dash-layout", "props") is None:
+        # The renderer's layout request carries the page's URL as its Referer, and the
+        # server renders that page into the shell (components/layout.py, page_container).
+        layout = self._json(
+            "GET /_dash-layout",
+            "/_dash-layout",
+            "props",
+            referer=self.host.rstrip("/") + path,
+            page=page,
+        )
+        if layout is None:
             return None
         if self._json("GET /_dash-dependencies", "/_dash-dependencies", None) is None:
             return None
-        content = None
+        content = find_prop(layout, "_pages_content", "children")
         for posted in SCENARIO["pages"][page]["posts"]:
             template = json.loads(posted)
             body = replay_body(template, location_values(path))
@@ -327,12 +337,15 @@ class Browser(FastHttpUser):
                 return None
             return answer
 
-    def _json(self, name: str, path: str, key: str | None):
-        with self.client.get(
-            path, name=name, headers={"Accept": "application/json"}, catch_response=True
-        ) as response:
+    def _json(self, name: str, path: str, key: str | None, *, referer: str = "", page: str = ""):
+        headers = {"Accept": "application/json", **({"Referer": referer} if referer else {})}
+        with self.client.get(path, name=name, headers=headers, catch_response=True) as response:
             if response.status_code != 200:
                 response.failure(status_problem(response))
+                return None
+            problem = layout_problem(response.text, page) if page else None
+            if problem:
+                response.failure(problem)
                 return None
             try:
                 data = response.json()
