@@ -351,30 +351,6 @@ def sparkline(history: pd.DataFrame, height: int = 48) -> go.Figure:
     )
 
 
-def choropleth(
-    cross_section: pd.DataFrame,
-    boundaries: dict,
-    *,
-    unit: str,
-    decimals: int,
-    title: str = "",
-    height: int = 420,
-    reverse: bool = False,
-) -> go.Figure:
-    """:func:`choropleth_dict` as a ``go.Figure``."""
-    return go.Figure(
-        choropleth_dict(
-            cross_section,
-            boundaries,
-            unit=unit,
-            decimals=decimals,
-            title=title,
-            height=height,
-            reverse=reverse,
-        )
-    )
-
-
 def choropleth_dict(
     cross_section: pd.DataFrame,
     boundaries: dict,
@@ -449,28 +425,6 @@ def _features(boundaries: dict, ids) -> dict:
     wanted = set(ids)
     features = [f for f in boundaries.get("features", []) if f.get("id") in wanted]
     return {**boundaries, "features": features}
-
-
-def ranked_bars(
-    cross_section: pd.DataFrame,
-    *,
-    unit: str,
-    decimals: int,
-    citywide: float | None,
-    direction: str = "neutral",
-    height: int | None = None,
-) -> go.Figure:
-    """:func:`ranked_bars_dict` as a ``go.Figure``."""
-    return go.Figure(
-        ranked_bars_dict(
-            cross_section,
-            unit=unit,
-            decimals=decimals,
-            citywide=citywide,
-            direction=direction,
-            height=height,
-        )
-    )
 
 
 def ranked_bars_dict(

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from analytics import explain
 from analytics.narrative import headline
 from analytics.periods import period_label
-from components import figures
+from components import figures, theme
 from components import measure_panels as panels
 from components.badges import signal_badge, stale_badge, target_badge
 from components.context import current_store
@@ -491,24 +491,26 @@ def _neighborhoods_card(measure, equity: dict | None, store, geography: str):
     if shown.empty:
         bars = figures.empty_figure("Every neighborhood has too few cases to show.")
     else:
-        bars = figures.ranked_bars(
+        # Plain figure dicts, like the equity page's: graph_objects would validate and
+        # copy every boundary point on each visit.
+        bars = figures.ranked_bars_dict(
             frame,
             unit=shown_in.unit,
             decimals=shown_in.decimals,
             citywide=equity.get("citywide_value"),
             direction=measure.direction,
         )
-        bars.update_layout(clickmode="event", margin=dict(l=8, r=16, t=36, b=8))
+        bars["layout"].update(clickmode="event", margin=dict(l=8, r=16, t=36, b=8))
     boundaries = store.boundaries()
     if boundaries.get("features"):
-        mapped = figures.choropleth(
+        mapped = figures.choropleth_dict(
             frame, boundaries, unit=shown_in.unit, decimals=shown_in.decimals, reverse=reverse
         )
-        mapped.update_layout(clickmode="event")
+        mapped["layout"]["clickmode"] = "event"
+        if geography != CITYWIDE:
+            _highlight(mapped, geography)
     else:
         mapped = figures.empty_figure("No neighborhood boundaries have been loaded.")
-    if geography != CITYWIDE:
-        _highlight(mapped, frame, geography, boundaries)
     direction = measure.direction
     intervals = bool(equity.get("interval_method"))
     order = {
@@ -595,22 +597,23 @@ def _neighborhoods_card(measure, equity: dict | None, store, geography: str):
     )
 
 
-def _highlight(mapped, frame, geography: str, boundaries) -> None:
-    """Outline the neighborhood being shown on the map."""
-    row = frame[frame["geography_id"] == geography]
-    if row.empty:
-        return
-    if boundaries.get("features"):
-        mapped.add_choropleth(
-            geojson=boundaries,
-            locations=[geography],
-            z=[0],
-            featureidkey="id",
-            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
-            showscale=False,
-            marker=dict(line=dict(width=3, color="#D55E00")),
-            hoverinfo="skip",
-            name="Selected",
+def _highlight(mapped: dict, geography: str) -> None:
+    """Outline the neighborhood being shown on the map: a thick border on its shape, drawn
+    last so its neighbors do not cover the border."""
+    for trace in mapped["data"]:
+        locations = list(trace.get("locations") or [])
+        if geography not in locations:
+            continue
+        count, at = len(locations), locations.index(geography)
+        order = [i for i in range(count) if i != at] + [at]
+        for key, values in list(trace.items()):
+            if isinstance(values, list | tuple) and len(values) == count:
+                trace[key] = [values[i] for i in order]
+        trace["marker"] = dict(
+            line=dict(
+                width=[0.6] * (count - 1) + [3],
+                color=["white"] * (count - 1) + [theme.VERMILLION],
+            )
         )
 
 

@@ -133,14 +133,14 @@ def test_fig006_ranked_bars_best_first_and_suppressed_left_out():
             "equity_priority": [False, True, False],
         }
     )
-    lower_better = figures.ranked_bars(
+    lower_better = figures.ranked_bars_dict(
         section, unit="minutes", decimals=1, citywide=6.0, direction="lower_is_better"
     )
-    assert list(lower_better.data[0].y) == ["A", "B ★"]
-    higher_better = figures.ranked_bars(
+    assert list(lower_better["data"][0]["y"]) == ["A", "B ★"]
+    higher_better = figures.ranked_bars_dict(
         section, unit="minutes", decimals=1, citywide=6.0, direction="higher_is_better"
     )
-    assert list(higher_better.data[0].y) == ["B ★", "A"]
+    assert list(higher_better["data"][0]["y"]) == ["B ★", "A"]
     assert "<script>" not in pio.to_json(lower_better)
 
 
@@ -153,11 +153,11 @@ def test_fig007_choropleth_marks_suppressed_areas():
             "suppressed": [False, True],
         }
     )
-    figure = figures.choropleth(
+    figure = figures.choropleth_dict(
         section, {"type": "FeatureCollection", "features": []}, unit="percent", decimals=1
     )
-    assert [t.name for t in figure.data] == ["Value", "Suppressed"]
-    assert list(figure.data[1].locations) == ["b"]
+    assert [t["name"] for t in figure["data"]] == ["Value", "Suppressed"]
+    assert list(figure["data"][1]["locations"]) == ["b"]
 
 
 def test_fig008_value_formats():

@@ -198,6 +198,12 @@ def test_msr013_neighborhood_view_with_citywide_reference(page, store):
     )
     switches = by_id(layout, page.ids.layers)
     assert "forecast" not in {o["value"] for o in switches.options}
+    # The map outlines Ahuntsic, drawn last so its neighbors do not cover the outline.
+    shown = next(t for t in by_id(layout, page.ids.map).figure["data"] if t["name"] == "Value")
+    assert shown["locations"][-1] == "ahuntsic"
+    assert shown["marker"]["line"]["width"][-1] == 3
+    assert set(shown["marker"]["line"]["width"][:-1]) == {0.6}
+    assert len(shown["z"]) == len(shown["locations"]) == len(shown["customdata"])
     assert "forecast" in switches.value  # kept for the way back to citywide
     assert "(forecasts are citywide only)" in text_of(with_class(layout, "layers-missing"))
 
@@ -223,10 +229,10 @@ def test_msr015_unknown_or_invisible_measure_is_not_found(page, store):
 def test_msr016_neighborhood_section_map_bars_and_linked_table(page, store):
     layout = page.layout(measure_id=EMS, range="2y")
     bars = by_id(layout, page.ids.bars).figure
-    assert len(bars.data[0].y) == 58
-    assert set(bars.data[0].customdata) == {g.id for g in store.geographies()}
+    assert len(bars["data"][0]["y"]) == 58
+    assert set(bars["data"][0]["customdata"]) == {g.id for g in store.geographies()}
     mapped = by_id(layout, page.ids.map).figure
-    assert mapped.data[0].type == "choropleth"
+    assert mapped["data"][0]["type"] == "choropleth"
     assert "Neighborhoods, October 2026" in text_of(with_class(layout, "measure-neighborhoods"))
 
     def geo_links(tree):
@@ -254,7 +260,7 @@ def test_msr017_suppressed_neighborhoods_are_shown_as_such(page):
     table = text_of(page.show_neighborhood_table(1, by_id(layout, page.ids.view).data, ""))
     assert table.count("Suppressed: fewer than 11 events") == 44
     bars = by_id(layout, page.ids.bars).figure
-    assert len(bars.data[0].y) == 14
+    assert len(bars["data"][0]["y"]) == 14
 
 
 def test_msr018_open_actions_with_overdue_flag_and_hidden_from_the_public(page):
@@ -407,9 +413,9 @@ def test_msr024_per_capita_neighborhoods_are_per_thousand_residents(page):
 
 def test_msr025_darker_is_worse_on_the_map(page):
     lower_is_better = by_id(page.layout(measure_id=EMS), page.ids.map).figure
-    assert lower_is_better.data[0].reversescale is True  # long waits dark
+    assert lower_is_better["data"][0]["reversescale"] is True  # long waits dark
     higher_is_better = by_id(page.layout(measure_id="fire-arrival-standard"), page.ids.map).figure
-    assert not higher_is_better.data[0].reversescale  # low shares dark
+    assert not higher_is_better["data"][0]["reversescale"]  # low shares dark
 
 
 def test_msr022_data_table_of_a_neighborhood_or_a_hidden_measure(page, store):
