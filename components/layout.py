@@ -19,8 +19,9 @@ from data.store import ROLE_RANK
 
 log = logging.getLogger("statroom")
 
-THEME_STORE = "theme-preference"
 THEME_SWITCH = "theme-switch"
+#: The cookie holding the visitor's theme (assets/statroom/theme.js applies it on load).
+THEME_COOKIE = "statroom-theme"
 
 UNAVAILABLE_TITLE = "Statroom can't reach its database right now"
 UNAVAILABLE_ADVICE = (
@@ -50,7 +51,6 @@ def app_shell():
         city, areas = None, []
     return html.Div(
         [
-            dcc.Store(id=THEME_STORE, storage_type="local"),
             html.A("Skip to main content", href="#main", className="visually-hidden-focusable"),
             navbar(city.name if city else "Statroom", areas),
             html.Main(
@@ -129,6 +129,10 @@ def _first_view(url: str):
     return layout, title
 
 
+def _prefers_dark() -> bool:
+    return flask.has_request_context() and flask.request.cookies.get(THEME_COOKIE) == "dark"
+
+
 def navbar(city_name: str, areas) -> html.Header:
     registered = {page["path"] for page in dash.page_registry.values()}
     sections = [
@@ -171,7 +175,7 @@ def navbar(city_name: str, areas) -> html.Header:
                                 dbc.Switch(
                                     id=THEME_SWITCH,
                                     label="Dark",
-                                    value=False,
+                                    value=_prefers_dark(),
                                     className="theme-switch mb-0",
                                 ),
                             ],
@@ -298,25 +302,24 @@ def guarded(layout_function):
 def register_callbacks(app: dash.Dash) -> None:
     """The shell's own callbacks, registered on each app (components are imported once
     per process, but tests build many apps)."""
+    # The theme is applied on load by assets/statroom/theme.js and the switch is rendered
+    # in place (a cookie), so nothing runs until the visitor flips the switch.
     app.clientside_callback(
-        """
-        function (dark, stored) {
-            const ctx = dash_clientside.callback_context;
-            const fromSwitch = ctx.triggered.length &&
-                ctx.triggered[0].prop_id.startsWith("theme-switch");
-            const theme = fromSwitch ? (dark ? "dark" : "light") : (stored || "light");
+        f"""
+        function (dark) {{
+            const theme = dark ? "dark" : "light";
             document.documentElement.setAttribute("data-bs-theme", theme);
-            return [theme, theme === "dark"];
-        }
+            document.cookie = "{THEME_COOKIE}=" + theme +
+                "; path=/; max-age=31536000; SameSite=Lax";
+        }}
         """,
-        Output(THEME_STORE, "data"),
-        Output(THEME_SWITCH, "value"),
         Input(THEME_SWITCH, "value"),
-        Input(THEME_STORE, "data"),
+        prevent_initial_call=True,
     )
     app.clientside_callback(
         "function (n, open) { return n ? !open : open; }",
         Output("navbar-collapse", "is_open"),
         Input("navbar-toggler", "n_clicks"),
         State("navbar-collapse", "is_open"),
+        prevent_initial_call=True,  # the menu starts closed, as the layout says
     )

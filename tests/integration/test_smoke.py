@@ -6,6 +6,7 @@ import re
 
 import dash
 import pytest
+from dash.testing.wait import until
 
 from data.db import make_engine
 from data.store import SYSTEM, Store
@@ -54,3 +55,35 @@ def test_smk003_unknown_path_shows_404(dash_duo, demo_app):
     dash_duo.start_server(demo_app)
     dash_duo.driver.get(dash_duo.server_url + "/definitely/not/here")
     dash_duo.wait_for_text_to_equal("#main h1", "We couldn't find that page", timeout=20)
+
+
+def test_smk004_dark_theme_is_kept_across_visits(dash_duo, demo_app):
+    dash_duo.start_server(demo_app)
+    dash_duo.driver.set_window_size(1400, 900)  # the switch sits in the expanded navbar
+    dash_duo.driver.get(dash_duo.server_url + "/equity")
+    dash_duo.wait_for_element("#main h1", timeout=20)
+
+    def theme():
+        return dash_duo.driver.execute_script(
+            "return document.documentElement.getAttribute('data-bs-theme');"
+        )
+
+    def switch_on():
+        return dash_duo.driver.execute_script(
+            "return document.getElementById('theme-switch').checked;"
+        )
+
+    assert theme() == "light" and not switch_on()
+    dash_duo.find_element("#theme-switch").click()
+    until(lambda: theme() == "dark", timeout=5)
+    # The next page starts dark, with the switch on, from the first paint.
+    dash_duo.driver.get(dash_duo.server_url + "/actions")
+    dash_duo.wait_for_element("#main h1", timeout=20)
+    assert theme() == "dark"
+    until(switch_on, timeout=5)
+    dash_duo.find_element("#theme-switch").click()
+    until(lambda: theme() == "light", timeout=5)
+    dash_duo.driver.refresh()
+    dash_duo.wait_for_element("#main h1", timeout=20)
+    assert theme() == "light" and not switch_on()
+    assert dash_duo.get_logs() == []

@@ -155,6 +155,10 @@ def test_xmr014_four_sigma_step_is_detected(seed, before, after, up):
     # when those happen to fall on the new side already.
     detected = any(p.start >= shift_start - pd.DateOffset(months=6) for p in chart.phases[1:])
     detected |= any(s.period >= shift_start for s in chart.signals)
+    # A short series takes its limits from every value, steps included: the centre line
+    # then sits between the two levels and the values before the step are the run.
+    before_side = "below" if up else "above"
+    detected |= any(s.rule == "run_of_eight" and s.side == before_side for s in chart.signals)
     assert detected
 
 
