@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from api import auth, memo_routes, oidc, security
 from api import v1 as api_v1
 from components import layout as shell
+from components import serialization
 from components.context import EXTENSION_KEY, current_viewer
 from data.cache import install_cache
 from data.config import Config
@@ -67,6 +68,8 @@ def create_app(config: Config | None = None) -> dash.Dash:
     # Screen readers pick their voice from the page's language (WCAG 3.1.1).
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     app.layout = shell.app_shell
+    # Layouts and callback answers are encoded by orjson directly (components/serialization.py).
+    serialization.install()
     shell.register_callbacks(app)
     auth.register(server)
     api_v1.register(server)

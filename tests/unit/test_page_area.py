@@ -62,7 +62,7 @@ def test_are001_one_tile_per_measure_with_value_period_changes_and_badges(area, 
     assert link.href == "/measure/property-crime-rate" and "stretched-link" in link.className
     graph = next(c for c in walk(tile) if isinstance(c, dcc.Graph))
     assert graph.config["staticPlot"] is True
-    x = pd.to_datetime(pd.Series(graph.figure.data[0].x))
+    x = pd.to_datetime(pd.Series(graph.figure["data"][0]["x"]))
     assert x.max() - x.min() <= pd.Timedelta(days=3 * 366)  # recent ~3 years only
 
 
