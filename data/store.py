@@ -29,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+# The digest refresh stores for the overview is defined with the overview's statistics.
+from analytics.overview import change_digest
 from data.cache import StoreCache, bump_data_version, cached_read
 from data.models import (
     CITYWIDE,
@@ -500,12 +502,21 @@ class Store:
 
     @cached_read
     def change_digests(self, geography_id: str = CITYWIDE) -> dict[str, dict]:
-        """:func:`analytics.overview.change_digest` of every visible measure's stored
-        payload: what the overview's "what changed" needs, small enough to cache for a
-        city of any size (the payloads themselves are tens of kilobytes each)."""
-        from analytics.overview import change_digest
-
-        return {m: change_digest(p) for m, p in self._payloads(None, geography_id)}
+        """What the overview's "what changed" reads of every visible measure's summary
+        (:func:`analytics.overview.change_digest`), as ``statroom refresh`` stored it: a
+        few hundred bytes each, where the payloads are tens of kilobytes. Summaries stored
+        before digests were kept get theirs from the payload."""
+        stmt = self._visible(
+            select(MeasureSummary.measure_id, MeasureSummary.digest)
+            .join(Measure, Measure.id == MeasureSummary.measure_id)
+            .where(MeasureSummary.geography_id == geography_id)
+        )
+        with self.engine.connect() as conn:
+            digests = dict(conn.execute(stmt).all())
+        missing = [m for m, digest in digests.items() if digest is None]
+        if missing:
+            digests.update((m, change_digest(p)) for m, p in self._payloads(missing, geography_id))
+        return digests
 
     def _payloads(self, measure_ids: Iterable[str] | None, geography_id: str):
         stmt = self._visible(
@@ -963,6 +974,7 @@ def summary_records(measure_id: str, rows: dict[str, dict]) -> list[dict]:
             "has_new_signal": bool(summary.get("has_new_signal")),
             "forecast_error": summary.get("forecast_error") or "",
             "payload": json.dumps(summary),
+            "digest": json.dumps(change_digest(summary)),
         }
         for geography_id, summary in rows.items()
     ]
@@ -972,14 +984,15 @@ def save_summary_records(engine: Engine, measure_ids: list[str], records: list[d
     """Replace the stored summaries of ``measure_ids`` with :func:`summary_records` rows."""
     now = utcnow()
     table = MeasureSummary.__table__
-    payload = bindparam("payload", type_=Text)  # JSON text as is, not serialised again
+    # JSON text as is, not serialised again.
+    as_json = {c: bindparam(c, type_=Text) for c in ("payload", "digest")}
     if engine.dialect.name == "postgresql":
-        payload = cast(payload, table.c.payload.type)
+        as_json = {c: cast(value, table.c[c].type) for c, value in as_json.items()}
     insert = table.insert().values(
         {
-            **{c: bindparam(c) for c in SUMMARY_RECORD_COLUMNS if c != "payload"},
+            **{c: bindparam(c) for c in SUMMARY_RECORD_COLUMNS if c not in as_json},
             "computed_at": now,
-            "payload": payload,
+            **as_json,
         }
     )
     with engine.begin() as conn:
@@ -999,6 +1012,7 @@ SUMMARY_RECORD_COLUMNS = [
     "has_new_signal",
     "forecast_error",
     "payload",
+    "digest",
 ]
 
 

@@ -196,3 +196,30 @@ def test_sto013_migrations_create_every_model_table(engine):
 def test_sto014_unknown_role_is_refused():
     with pytest.raises(ValueError):
         Viewer("superuser")
+
+
+def test_sto015_refresh_stores_the_overviews_digest_and_old_summaries_still_get_one(loaded):
+    from sqlalchemy import update
+
+    from analytics.overview import change_digest
+    from data.models import MeasureSummary
+
+    summary = {
+        "latest_period": "2026-10-01",
+        "previous_period": "2026-09-01",
+        "latest_value": 9.0,
+        "target": {"history": [{"period": "2026-10-01", "status": "missed"}]},
+        "control": {"signals": [{"period": "2020-01-01", "rule": "run_of_eight"}]},
+        "trend": {"verdict": "worsening", "n": 24, "window_periods": 24},
+        "forecast": {"points": list(range(500))},  # the bulk the digest leaves out
+    }
+    save_summaries(loaded, "response", {"citywide": summary})
+    with loaded.connect() as conn:
+        stored = conn.execute(select(MeasureSummary.digest)).scalar_one()
+    assert stored == change_digest(summary)
+    assert "forecast" not in stored and stored["control"]["signals"] == []
+    assert Store(loaded, SYSTEM).change_digests() == {"response": change_digest(summary)}
+    # Summaries stored before digests were kept (migration 0003) get theirs from the payload.
+    with loaded.begin() as conn:
+        conn.execute(update(MeasureSummary).values(digest=None))
+    assert Store(loaded, SYSTEM).change_digests() == {"response": change_digest(summary)}
