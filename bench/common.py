@@ -175,7 +175,6 @@ def serve(
     Staff pages are measured as a signed-in viewer would see them, so the anonymous
     role defaults to ``viewer`` (``STATROOM_ANONYMOUS_ROLE``).
     """
-    port = free_port()
     env = {
         **os.environ,
         "STATROOM_DATABASE_URL": database_url,
@@ -185,21 +184,29 @@ def serve(
     env.pop("STATROOM_CACHE_URL", None)
     if cache_url:
         env["STATROOM_CACHE_URL"] = cache_url
-    server = subprocess.Popen(
+    with gunicorn(
         [
-            str(BIN / "gunicorn"),
             "--workers",
             str(workers),
             "--threads",
             str(threads),
-            "--bind",
-            f"127.0.0.1:{port}",
             "--timeout",
             "120",
-            "--log-level",
-            "warning",
             "app:server",
         ],
+        env,
+    ) as base:
+        yield base
+
+
+@contextmanager
+def gunicorn(arguments: list[str], env: dict[str, str]) -> Iterator[str]:
+    """gunicorn with ``arguments`` on a free loopback port; yields the base URL once
+    ``/healthz`` answers, and stops the server afterwards."""
+    port = free_port()
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+        + arguments,
         cwd=ROOT,
         env=env,
     )

@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from html import escape
@@ -152,37 +151,13 @@ def bundles(index_html: str) -> set[str]:
 def serve_floor(layout_file: Path) -> Iterator[str]:
     """gunicorn serving the floor for ``layout_file``; yields the base URL."""
     # Imported here: the floor server itself needs none of Statroom's data layer.
-    from common import BIN, _wait_until_healthy, free_port
+    from common import gunicorn
 
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "--workers",
-            "1",
-            "--threads",
-            "4",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--pythonpath",
-            str(ROOT / "bench"),
-            "floor:server",
-        ],
-        cwd=ROOT,
-        env={**os.environ, LAYOUT_ENV: str(layout_file)},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(base, server)
+    arguments = ["--workers", "1", "--threads", "4", "--pythonpath", str(ROOT / "bench")]
+    with gunicorn(
+        [*arguments, "floor:server"], {**os.environ, LAYOUT_ENV: str(layout_file)}
+    ) as base:
         yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 def __getattr__(name: str):

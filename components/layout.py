@@ -29,6 +29,15 @@ UNAVAILABLE_ADVICE = (
     "if this persists, ask your Statroom administrator to check the database server."
 )
 
+#: The ids of Dash Pages' container (``dash.page_container``), which page_container()
+#: fills with the first view (a test checks they still match).
+PAGES_LOCATION, PAGES_CONTENT, PAGES_STORE, PAGES_DUMMY = (
+    "_pages_location",
+    "_pages_content",
+    "_pages_store",
+    "_pages_dummy",
+)
+
 # Primary sections of the app; pages that do not exist yet are simply not listed.
 SECTIONS = [
     ("Overview", "/", "bi-grid-1x2"),
@@ -78,11 +87,11 @@ def page_container():
     through the routing callback.
     """
     referrer = flask.request.referrer if flask.has_request_context() else None
-    first_view = _first_view(referrer) if referrer else None
+    parts = urlsplit(referrer) if referrer else None
+    first_view = _first_view(parts) if parts else None
     if first_view is None:
         return dash.page_container
     content, title = first_view
-    parts = urlsplit(referrer)
     return html.Div(
         [
             # The ids and properties of ``dash.page_container``, with values (tested).
@@ -100,18 +109,10 @@ def page_container():
     )
 
 
-PAGES_LOCATION, PAGES_CONTENT, PAGES_STORE, PAGES_DUMMY = (
-    "_pages_location",
-    "_pages_content",
-    "_pages_store",
-    "_pages_dummy",
-)
-
-
-def _first_view(url: str):
-    """The page ``url`` names and its title, as Dash Pages' routing callback builds them,
-    or None when no page matches or the page fails (the callback then tries, and reports)."""
-    parts = urlsplit(url)
+def _first_view(parts):
+    """The page the URL ``parts`` name and its title, as Dash Pages' routing callback
+    builds them, or None when no page matches or the page fails (the callback then tries,
+    and reports)."""
     # Dash Pages' own path matching and query parsing, so both routes agree.
     page, variables = dash_pages._path_to_page(dash.strip_relative_path(parts.path))
     if not page:

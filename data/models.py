@@ -380,8 +380,8 @@ class MeasureSummary(Base):
     has_new_signal: Mapped[bool] = mapped_column(Boolean, default=False)
     forecast_error: Mapped[str] = mapped_column(Text, default="")
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
-    #: What the overview's "what changed" reads of the payload (a few hundred bytes);
-    #: None on summaries stored before it was kept (migration 0003).
+    #: What the overview's "what changed" reads of the payload (a few hundred bytes),
+    #: citywide rows only; None elsewhere and on rows stored before migration 0003.
     digest: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 

@@ -505,7 +505,8 @@ class Store:
         """What the overview's "what changed" reads of every visible measure's summary
         (:func:`analytics.overview.change_digest`), as ``statroom refresh`` stored it: a
         few hundred bytes each, where the payloads are tens of kilobytes. Summaries stored
-        before digests were kept get theirs from the payload."""
+        without one (before migration 0003, or of a neighborhood) get theirs from the
+        payload."""
         stmt = self._visible(
             select(MeasureSummary.measure_id, MeasureSummary.digest)
             .join(Measure, Measure.id == MeasureSummary.measure_id)
@@ -974,7 +975,8 @@ def summary_records(measure_id: str, rows: dict[str, dict]) -> list[dict]:
             "has_new_signal": bool(summary.get("has_new_signal")),
             "forecast_error": summary.get("forecast_error") or "",
             "payload": json.dumps(summary),
-            "digest": json.dumps(change_digest(summary)),
+            # Only the overview reads digests, and only citywide ones; other rows' stay empty.
+            "digest": json.dumps(change_digest(summary)) if geography_id == CITYWIDE else None,
         }
         for geography_id, summary in rows.items()
     ]

@@ -25,7 +25,7 @@ from analytics.overview import (
 )
 from components.context import current_store
 from components.layout import guarded, requires
-from components.tiles import area_href, counts_row, kpi_tile, recent_history
+from components.tiles import area_href, counts_row, kpi_tile
 
 log = logging.getLogger("statroom")
 
@@ -206,10 +206,10 @@ def render_tiles(store, area_id: str, measures, flat, sort: str, department: str
     payloads = store.summary_payloads([m.id for m in on_page])
     tiles = []
     for measure in on_page:
-        history = recent_history(store.series(measure.id))
         tiles.append(
             dbc.Col(
-                kpi_tile(measure, payloads.get(measure.id), history, as_of),
+                # The tile cuts the series to the sparkline's years itself.
+                kpi_tile(measure, payloads.get(measure.id), store.series(measure.id), as_of),
                 md=6,
                 lg=4,
                 xxl=3,

@@ -149,7 +149,6 @@ def layout(measure_id=None, **query):
                         _chart_card(
                             measure,
                             figure,
-                            explain.series_table(history, targets, measure.direction),
                             annotations,
                             view,
                             bounds,
@@ -311,7 +310,7 @@ def _showing_bar(measure_id: str, geography_name: str, view) -> html.Div:
 
 
 def _chart_card(
-    measure, figure, table, annotations, view, bounds, available: dict, geography_name
+    measure, figure, annotations, view, bounds, available: dict, geography_name
 ) -> dbc.Card:
     # Layers with nothing to draw get no switch; they stay in the value (and the URL), so
     # a neighborhood's link back to citywide keeps the forecast on.
@@ -413,14 +412,14 @@ def _chart_card(
                     **{"aria-label": description},
                 ),
                 panels.annotation_notes(annotations),
-                _data_table_section(measure, table, where),
+                _data_table_section(has_data=available["history"]),
             ]
         ),
         className="measure-chart-card",
     )
 
 
-def _data_table_section(measure, table, where: str) -> html.Div:
+def _data_table_section(*, has_data: bool) -> html.Div:
     # The table is built when first opened (show_table): a long weekly series is a
     # thousand cells the browser would otherwise lay out on every visit.
     return html.Div(
@@ -430,7 +429,7 @@ def _data_table_section(measure, table, where: str) -> html.Div:
                     html.Summary("Show the data as a table", id=ids.table_summary),
                     html.Div(
                         html.P("Loading the table…", className="small-muted")
-                        if not table.empty
+                        if has_data
                         else html.P("No data has been reported yet.", className="small-muted"),
                         id=ids.table_body,
                         className="table-scroll",
@@ -656,6 +655,14 @@ dash.clientside_callback(
 )
 
 
+def _first_opening(n_clicks, view) -> bool:
+    """Whether a disclosure's summary click is its first opening, so its content is built
+    now; closing and reopening keep what was built. No view: nothing to build."""
+    if not n_clicks or not isinstance(view, dict):
+        raise dash.exceptions.PreventUpdate
+    return n_clicks == 1
+
+
 @dash.callback(
     Output(ids.table_body, "children"),
     Input(ids.table_summary, "n_clicks"),
@@ -664,10 +671,8 @@ dash.clientside_callback(
 )
 def show_table(n_clicks, view):
     """Fill the data table when its disclosure is first opened."""
-    if not n_clicks or not isinstance(view, dict):
-        raise dash.exceptions.PreventUpdate
-    if n_clicks > 1:
-        return dash.no_update  # built on the first opening; closing and reopening keep it
+    if not _first_opening(n_clicks, view):
+        return dash.no_update
     return data_table(view.get("measure_id"), view.get("geography") or CITYWIDE)
 
 
@@ -681,10 +686,8 @@ def show_table(n_clicks, view):
 def show_neighborhood_table(n_clicks, view, search):
     """Fill the neighborhood table when its disclosure is first opened; its links keep the
     view the URL shows (and the page keeps them in step after that)."""
-    if not n_clicks or not isinstance(view, dict):
-        raise dash.exceptions.PreventUpdate
-    if n_clicks > 1:
-        return dash.no_update  # built on the first opening; closing and reopening keep it
+    if not _first_opening(n_clicks, view):
+        return dash.no_update
     return neighborhood_table(view, search)
 
 
