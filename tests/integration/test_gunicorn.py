@@ -94,6 +94,7 @@ def deployment(tmp_path_factory):
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_healthy(base, server, log_dir / "error.log")
+            _wait_for_both_workers(base, access_log)
             yield base, access_log
         finally:
             server.send_signal(signal.SIGTERM)
@@ -116,6 +117,19 @@ def _wait_healthy(base: str, server: subprocess.Popen, error_log: Path) -> None:
             pass
         time.sleep(0.5)
     pytest.fail(f"gunicorn did not become healthy:\n{error_log.read_text()}")
+
+
+def _wait_for_both_workers(base: str, access_log: Path) -> None:
+    """Until both workers have answered: the first to finish starting passes the health
+    check while the other may still be building its app, and quick pages then all go to
+    the first (the tests below check that both take part)."""
+    deadline = time.monotonic() + 120
+    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+        while len(_served_by(access_log, r"^/healthz$")) < 2:
+            if time.monotonic() > deadline:
+                pytest.fail("the second gunicorn worker never answered")
+            list(pool.map(lambda _: requests.get(f"{base}/healthz", timeout=30), range(CLIENTS)))
+            time.sleep(0.2)
 
 
 def _served_by(access_log: Path, path_pattern: str, status: str = r"\d+") -> set[str]:
