@@ -140,12 +140,12 @@ def _run_refresh(engine, measure_ids) -> None:
 @click.option("--debug/--no-debug", default=False, show_default=True)
 def serve_command(host: str, port: int, debug: bool) -> None:
     """Run the app with the built-in server (use gunicorn in production)."""
-    from app import create_app, freeze_startup_objects
+    from app import create_app, prepare_to_serve
 
     engine = _engine()
     migrate(engine)
     app = create_app(Config.from_env())
-    freeze_startup_objects()
+    prepare_to_serve(app.server)
     app.run(host=host, port=port, debug=debug)
 
 

@@ -9,7 +9,8 @@ components and the measure search index) that walk was most of the server's time
 not know (components and figures, pandas and numpy values), converting each as plotly's
 encoder would, and escapes the output the same way (``<``, ``>``, ``/`` and the Unicode
 line separators, so the JSON is safe inside a ``<script>``). Anything it cannot encode
-falls back to plotly's encoder. :func:`install` makes Dash use it.
+falls back to plotly's encoder. :func:`install` makes Dash use it. A tree may hold
+JSON written earlier (:func:`prerendered`), which is copied into the output unchanged.
 """
 
 from __future__ import annotations
@@ -72,6 +73,12 @@ def to_json(value) -> str:
         if unsafe in text:
             text = text.replace(unsafe, safe)
     return text
+
+
+def prerendered(text: str) -> orjson.Fragment:
+    """JSON that :func:`to_json` wrote before, to be placed in a component tree as it is
+    (``components/page_cache.py``): it is already escaped, and is not walked again."""
+    return orjson.Fragment(text)
 
 
 def install() -> None:

@@ -12,6 +12,7 @@ from dash import Input, Output, State, clientside_callback, dcc, html
 from analytics.overview import status_counts, what_changed
 from components.context import current_store
 from components.layout import guarded, requires
+from components.page_cache import cached_page
 from components.tiles import area_card, change_list, counts_row
 
 dash.register_page(__name__, path="/", title="Overview · Statroom", order=0)
@@ -31,6 +32,12 @@ class ids:
 @guarded
 @requires("viewer")
 def layout(**_query):
+    # The overview is the same for every viewer who may see it; cached as a whole.
+    return cached_page("overview", overview)
+
+
+def overview() -> html.Div:
+    """The overview for the current viewer's visibility (it reads only cached reads)."""
     store = current_store()
     city = store.city()
     areas = store.areas()

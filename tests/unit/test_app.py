@@ -214,3 +214,29 @@ def test_app014_served_app_keeps_startup_objects_out_of_full_gc_passes(database_
     )
     assert frozen.returncode == 0, frozen.stderr
     assert int(frozen.stdout.strip().splitlines()[-1]) > 100_000
+
+
+def test_app015_warming_puts_the_entry_pages_in_the_cache(demo_database_url, monkeypatch):
+    from app import WARM_PAGES, warm_pages
+    from pages import home
+
+    app = create_app(
+        Config(database_url=demo_database_url, secret_key="t", anonymous_role="viewer")
+    )
+    assert ("/", "viewer") in WARM_PAGES and ("/kiosk", "public") in WARM_PAGES
+    warm_pages(app.server)
+
+    def rendered_again():
+        pytest.fail("the overview was rendered again after warming")
+
+    monkeypatch.setattr(home, "overview", rendered_again)
+    served = app.server.test_client().get("/_dash-layout", headers={"Referer": "http://localhost/"})
+    content = _pages_container(served.json)["props"]["children"][1]["props"]["children"]
+    assert "performance overview" in json.dumps(content)
+
+
+def test_app016_warming_an_unreachable_database_logs_and_goes_on(broken_client, caplog):
+    from app import warm_pages
+
+    warm_pages(broken_client.application)
+    assert "pages start cold" in caplog.text

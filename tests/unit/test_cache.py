@@ -239,3 +239,53 @@ def test_cch011_create_app_installs_the_cache_and_pages_read_through_it(demo_app
         again = current_store().summaries()
         pd.testing.assert_frame_equal(again, first)
         assert not [s for s in statements if "measure_summary" in s], statements
+
+
+def test_cch012_whole_pages_are_cached_per_visibility_until_the_data_changes(loaded, app_cache):
+    import json
+
+    import orjson
+    from dash import html
+    from plotly.io.json import to_json_plotly
+
+    from app import AppState
+    from components.context import EXTENSION_KEY, current_store
+    from components.page_cache import cached_page
+
+    server = flask.Flask(__name__)
+    server.secret_key = "t"
+    server.extensions[EXTENSION_KEY] = AppState(
+        Config(secret_key="t", anonymous_role="viewer"), loaded
+    )
+    server.extensions[CACHE_EXTENSION] = app_cache
+    renders = []
+
+    def render():
+        store = current_store()
+        renders.append(store.viewer.role)
+        return html.Div([html.H1(store.city().name), *(html.P(m.id) for m in store.measures())])
+
+    def page(*arguments, role=None):
+        with server.test_request_context("/"):
+            if role:
+                flask.session["role"] = role
+            expected = json.loads(to_json_plotly(render()))
+            renders.pop()
+            served = json.loads(orjson.dumps(cached_page("page", render, *arguments)))
+        assert served == expected
+        return served
+
+    staff = page()
+    assert page() == staff and renders == ["viewer"]  # the second came from the cache
+    assert "<p>" not in json.dumps(staff) and '"cleared"' in json.dumps(staff)
+    public = page(role="public")
+    assert renders == ["viewer", "public"]  # staff's page is never served to the public
+    assert '"cleared"' not in json.dumps(public)
+    page("other")
+    assert renders[-1] == "viewer" and len(renders) == 3  # arguments are part of the key
+
+    with loaded.begin() as conn:  # behind the cache's back
+        conn.execute(City.__table__.update().values(name="Renamed"))
+    assert page() == staff
+    bump_data_version(loaded)
+    assert "Renamed" in json.dumps(page()) and len(renders) == 4

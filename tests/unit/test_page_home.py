@@ -30,7 +30,7 @@ def store(demo_database_url):
 
 
 def test_hom001_one_card_per_area_with_its_status_counts(home, store):
-    page = home.layout()
+    page = home.overview()
     cards = with_class(page, "area-card")
     areas = store.areas()
     assert len(cards) == len(areas)
@@ -54,7 +54,7 @@ def test_hom001_one_card_per_area_with_its_status_counts(home, store):
 
 
 def test_hom002_periods_are_named_by_frequency_and_never_split(home, store):
-    page = home.layout()
+    page = home.overview()
     weekly = next(m for m in store.measures() if m.frequency == "week")
     quarterly = next(m for m in store.measures() if m.frequency == "quarter")
     rows = {
@@ -70,7 +70,7 @@ def test_hom002_periods_are_named_by_frequency_and_never_split(home, store):
 
 
 def test_hom003_what_changed_lists_the_analytics_result_with_links(home, store):
-    page = home.layout()
+    page = home.overview()
     expected = what_changed(store.measures(), store.summary_payloads())
     assert expected, "the demo city should have something new to report"
     card = by_id(page, "home-what-changed")
@@ -83,7 +83,7 @@ def test_hom003_what_changed_lists_the_analytics_result_with_links(home, store):
 
 
 def test_hom004_search_index_holds_every_visible_measure(home, store):
-    page = home.layout()
+    page = home.overview()
     index = by_id(page, home.ids.search_index).data
     assert [e["href"] for e in index] == [f"/measure/{m.id}" for m in store.measures()]
     ems = next(e for e in index if e["href"] == "/measure/ems-response-time")
@@ -132,7 +132,7 @@ def test_hom007_an_empty_city_says_what_to_do(tmp_path):
     with app.server.test_request_context("/"):
         from pages import home
 
-        page = home.layout()
+        page = home.overview()
     assert "No measures to show yet" in text_of(page)
     assert not with_class(page, "area-card")
 
@@ -160,3 +160,24 @@ def test_hom009_a_long_list_of_changes_folds_past_the_first_few():
     details = next(c for c in walk(section) if isinstance(c, html.Details))
     assert text_of(details.children[0]) == "3 more"
     assert "New target misses (11)" in text_of(section)
+
+
+def test_hom010_the_overview_is_served_from_the_cache_as_rendered(demo_app, monkeypatch):
+    import json
+
+    from plotly.io.json import to_json_plotly
+
+    from pages import home
+    from tests.unit.test_app import _pages_container
+
+    def served():
+        response = demo_app.server.test_client().get(
+            "/_dash-layout", headers={"Referer": "http://localhost/"}
+        )
+        return _pages_container(response.json)["props"]["children"][1]["props"]["children"]
+
+    first = served()
+    with demo_app.server.test_request_context("/"):
+        assert first == json.loads(to_json_plotly(home.overview()))
+    monkeypatch.setattr(home, "overview", lambda: pytest.fail("rendered, not read"))
+    assert served() == first

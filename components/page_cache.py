@@ -1,0 +1,39 @@
+"""Whole pages kept as their JSON, for pages that are a function of the data alone.
+
+The overview (two thousand components and the measure search index) reads nothing but
+cached Store reads (:func:`data.cache.cached_read`): what it shows changes only when an
+import or a refresh changes the data, and differs only between what staff and the public
+may see. So its rendered JSON is cached under the same key as those reads — the
+database, the data version and the viewer's visibility — and is exactly as fresh as they
+are. A hit costs a cache read instead of the reads, the analytics and the encoding.
+
+Only pages whose every read is a ``cached_read``, and whose content depends on no one
+viewer (the role check runs before the cache, in ``requires``), may use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from components import serialization
+from components.context import current_store
+
+
+def cached_page(name: str, render: Callable[[], object], *arguments) -> object:
+    """What ``render()`` returns, or its JSON from the cache when it is there.
+
+    ``arguments`` are everything ``render`` depends on besides the data and the viewer's
+    visibility (an id, a page number); they are part of the key.
+    """
+    store = current_store()
+    if store.cache is None:
+        return render()
+    visibility = "internal" if store.viewer.can_see_internal else "public"
+    text = store.cache.get_or_compute(
+        store.engine,
+        visibility,
+        f"page:{name}",
+        arguments,
+        lambda: serialization.to_json(render()),
+    )
+    return serialization.prerendered(text)
