@@ -10,6 +10,7 @@ import gc
 import logging
 import time
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
@@ -55,7 +56,7 @@ def create_app(config: Config | None = None) -> dash.Dash:
     # Shared reads (summaries, series, boundaries) are cached per visibility and data version.
     install_cache(server, config)
 
-    app = dash.Dash(
+    app = StatroomDash(
         __name__,
         server=server,
         use_pages=True,
@@ -80,7 +81,21 @@ def create_app(config: Config | None = None) -> dash.Dash:
     _register_routes(server, engine)
     security.install(server, app.csp_hashes, config.frame_ancestors)
     _finish_dash_setup(server)
+    shell.title_follows_navigation(app)
     return app
+
+
+class StatroomDash(dash.Dash):
+    """Dash, serving each page's HTML with that page's title."""
+
+    def interpolate_index(self, **kwargs):
+        # Dash writes the app's title and lets a callback set the page's once loaded;
+        # with the page's title here, that callback need not run on load.
+        # Titles hold measure and area names: untrusted text, and Dash does not escape it.
+        title = shell.page_title(flask.request.path)
+        if title:
+            kwargs["title"] = escape(title)
+        return super().interpolate_index(**kwargs)
 
 
 def _finish_dash_setup(server: flask.Flask) -> None:

@@ -30,8 +30,9 @@ interactions above; the request bodies of every ``/_dash-update-component`` POST
 read from Chrome's performance log (``bench/browser.py``). Each distinct callback (its
 ``output`` and what triggered it) is then replayed with ``requests``:
 
-* **cold**: once, as the first request to a freshly started gunicorn (empty server
-  cache, first callback the process runs); the server is restarted for each callback;
+* **cold**: once, as the first request to a freshly started gunicorn (the first
+  callback the process runs, after it rendered its entry pages at start,
+  ``app.warm_pages``); the server is restarted for each callback;
 * **warm**: ``--runs`` times on one server, after one unmeasured warm-up round, round
   robin over the callbacks so that noise spreads evenly.
 

@@ -9,8 +9,9 @@ Chromium and timed from navigation start until the page has settled: no Dash cal
 pending, nothing loading, and every graph drawn (see ``bench/browser.py``).
 
 * **#1 Render time.** *Cold* is the first load of a page by a browser with an empty
-  profile (no HTTP cache) from a server started for that load alone (empty server
-  cache): gunicorn and Chromium are restarted before every cold load, and the median of
+  profile (no HTTP cache) from a server started for that load alone: gunicorn and
+  Chromium are restarted before every cold load (the server, as deployed, has rendered
+  its entry pages once before taking traffic: ``app.warm_pages``), and the median of
   ``--cold-runs`` such loads is reported. *Warm* is the same page loaded again ``--runs``
   times in the last of those browsers; the median, min and max are reported, with when the
   server's last answer arrived ("last answer", median: the layout, which holds the

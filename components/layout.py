@@ -118,16 +118,49 @@ def _first_view(parts):
     if not page:
         return None
     try:
-        layout, title = page["layout"], page["title"]
+        layout = page["layout"]
         if callable(layout):
             query = dash_pages._parse_query_string(f"?{parts.query}" if parts.query else "")
             layout = layout(**{**(variables or {}), **query})
-        if callable(title):
-            title = title(**(variables or {}))
+        title = _title_of(page, variables)
     except Exception:
         log.exception("first view of %s failed; the routing callback will retry", parts.path)
         return None
     return layout, title
+
+
+def _title_of(page: dict, variables: dict | None) -> str:
+    title = page["title"]
+    return title(**(variables or {})) if callable(title) else title
+
+
+def page_title(path: str) -> str | None:
+    """The title Dash Pages gives the page at ``path``, for the HTML the page is first
+    served in (``app.StatroomDash``); None when no page matches or its title fails."""
+    page, variables = dash_pages._path_to_page(dash.strip_relative_path(path))
+    if not page:
+        return None
+    try:
+        return _title_of(page, variables)
+    except Exception:
+        log.exception("the title of %s failed; the app's title is served", path)
+        return None
+
+
+def title_follows_navigation(app: dash.Dash) -> None:
+    """Let Dash Pages' title callback wait for the first navigation within the app.
+
+    It sets ``document.title`` from the pages store, and by default also runs once on
+    load: on the overview (two thousand components) that one run cost the renderer
+    about 100 ms. The first view's title is in the page's HTML instead (:func:`page_title`);
+    when the routing callback fills the page (links, or a first view that could not be
+    rendered here) it writes the store, which still runs the title callback.
+    """
+    for callback in app._callback_list:
+        if callback["output"] == f"{PAGES_DUMMY}.children":
+            callback["prevent_initial_call"] = True
+            return
+    raise RuntimeError("Dash Pages' title callback was not found (has Dash changed?)")
 
 
 def _prefers_dark() -> bool:

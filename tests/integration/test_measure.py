@@ -248,6 +248,8 @@ def test_msr109_first_view_needs_no_server_callback(dash_duo, demo_app):
     click(dash_duo, dash_duo.find_element(".breadcrumb-item:nth-child(2) a"))
     dash_duo.wait_for_element("#area-tiles", timeout=20)
     assert urlparse(dash_duo.driver.current_url).path.startswith("/area/")
+    # The first view's title came with the HTML; after a link, Dash Pages sets it.
+    until(lambda: dash_duo.driver.title == "Public Safety · Statroom", timeout=10)
     assert dash_duo.get_logs() == []
 
 

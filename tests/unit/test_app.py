@@ -240,3 +240,45 @@ def test_app016_warming_an_unreachable_database_logs_and_goes_on(broken_client, 
 
     warm_pages(broken_client.application)
     assert "pages start cold" in caplog.text
+
+
+def test_app017_each_page_is_served_with_its_title_and_the_title_callback_waits(
+    demo_database_url,
+):
+    import re
+
+    from components.layout import PAGES_DUMMY
+
+    app = create_app(
+        Config(database_url=demo_database_url, secret_key="t", anonymous_role="viewer")
+    )
+    client = app.server.test_client()
+
+    def title(path):
+        return re.search(r"<title>(.*?)</title>", client.get(path).get_data(as_text=True))[1]
+
+    assert title("/") == "Overview · Statroom"
+    assert title("/measure/ems-response-time") == "Average EMS response time · Statroom"
+    assert title("/no/such/page") == "Statroom"  # the routing callback's 404 sets its own
+    # Dash Pages' title callback then runs only when the pages store changes (navigation).
+    waits = [
+        c["prevent_initial_call"]
+        for c in app._callback_list
+        if c["output"] == (f"{PAGES_DUMMY}.children")
+    ]
+    assert waits == [True]
+    dependencies = client.get("/_dash-dependencies").json
+    served = [c for c in dependencies if c["output"] == f"{PAGES_DUMMY}.children"]
+    assert served[0]["prevent_initial_call"] is True
+
+
+def test_app018_page_titles_are_escaped_in_the_html(demo_database_url, monkeypatch):
+    from components import layout as shell
+
+    app = create_app(
+        Config(database_url=demo_database_url, secret_key="t", anonymous_role="viewer")
+    )
+    monkeypatch.setattr(shell, "page_title", lambda _path: "</title><script>x()</script>")
+    html = app.server.test_client().get("/").get_data(as_text=True)
+    assert "<title>&lt;/title&gt;&lt;script&gt;x()&lt;/script&gt;</title>" in html
+    assert "<script>x()" not in html
