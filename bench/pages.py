@@ -9,24 +9,25 @@ Chromium and timed from navigation start until the page has settled: no Dash cal
 pending, nothing loading, and every graph drawn (see ``bench/browser.py``).
 
 * **#1 Render time.** *Cold* is the first load of a page by a browser with an empty
-  profile (no HTTP cache) from a server started for that load alone: gunicorn and
-  Chromium are restarted before every cold load (the server, as deployed, has rendered
-  its entry pages once before taking traffic: ``app.warm_pages``), and the median of
-  ``--cold-runs`` such loads is reported. *Warm* is the same page loaded again ``--runs``
-  times in the last of those browsers; the median, min and max are reported, with when the
-  server's last answer arrived ("last answer", median: the layout, which holds the
-  page's first view, or a callback), how long the browser then took to draw ("drawing
-  after": warm median minus last answer), and the slowest of those answers in the last
-  load with its server time (request sent to response headers). Budget,
-  stated for the measure page on the large city and shown against every page: median
-  warm ≤ 600 ms, cold ≤ 1.5 s.
-* **#2 Floor.** After the warm loads the settled component tree (the layout as the
-  callbacks left it, figures included) is saved under ``bench/out/floor/`` and served
-  by ``bench/floor.py``: the same Dash, assets and component bundles, that JSON as the
-  layout, no callbacks, no database, no analytics. It is timed the same way, cold (fresh
-  server, fresh browser, median of ``--cold-runs``) and warm. Budget: our time ≤ 1.3× the floor's, cold and warm.
-  A stricter floor, the same figures drawn by bare ``Plotly.newPlot`` with no Dash, is
-  shown for reference.
+  profile (no HTTP cache) from a server started for that load alone (the server, as
+  deployed, has rendered its entry pages once before taking traffic:
+  ``app.warm_pages``); the median of ``--cold-runs`` such loads is reported. *Warm* is
+  the same page loaded again ``--runs`` times in one browser, after one unmeasured
+  load; the median, min and max are reported, with when the server's last answer
+  arrived ("last answer", median: the layout, which holds the page's first view, or a
+  callback), how long the browser then took to draw ("drawing after": warm median minus
+  last answer), and the slowest of those answers in the last load with its server time
+  (request sent to response headers). Budget, stated for the measure page on the large
+  city and shown against every page: median warm ≤ 600 ms, cold ≤ 1.5 s.
+* **#2 Floor.** The page is first loaded twice and its settled component tree (the
+  layout as the callbacks left it, figures included) saved under ``bench/out/floor/``,
+  to be served by ``bench/floor.py``: the same Dash, assets and component bundles, that
+  JSON as the layout, no callbacks, no database, no analytics. Budget: our time ≤ 1.3×
+  the floor's, cold and warm. A stricter floor, the same figures drawn by bare
+  ``Plotly.newPlot`` with no Dash, is shown for reference. Ours and the two floors are
+  timed taking turns — each cold round loads all three, and the warm loads alternate
+  between three open browsers — so that a slow stretch of a shared machine weighs on
+  each alike.
 * **#4 Payload.** Per graph, the bytes of ``JSON.stringify(figure)`` in the settled
   layout; per page their sum, the bytes of the ``/_dash-update-component`` answers and of
   ``/_dash-layout`` (decoded bodies, last warm load). Budget: ≤ 200 KB of figure JSON
@@ -43,6 +44,8 @@ import json
 import statistics
 import sys
 import traceback
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -118,39 +121,54 @@ class PageResult:
     problems: list[str] = field(default_factory=list)
 
 
-def time_page(
-    start_server, path: str, runs: int, colds: int, problems: list[str], after=None
-) -> tuple[Timing, list[Request]]:
-    """``colds`` cold loads of ``path`` (each from a fresh server and a fresh browser),
-    then ``runs`` warm loads in the last browser; the requests of the last load.
+@dataclass
+class Target:
+    """What is timed: ours, the floor or the plotly floor (``start()`` yields a base URL)."""
 
-    ``start_server()`` is a context manager yielding a base URL; ``after(driver)`` is
-    called once the warm loads are done, with the page still open.
+    name: str
+    start: Callable
+    path: str
+    timing: Timing = field(default_factory=lambda: Timing([], []))
+    #: The requests of its last load.
+    requests: list[Request] = field(default_factory=list)
+
+
+def time_targets(targets: list[Target], runs: int, colds: int, problems: list[str]) -> None:
+    """Time each target cold and warm, taking turns, so that a slow stretch of a noisy
+    machine falls on all of them alike rather than on whichever ran then.
+
+    Cold: ``colds`` rounds; in each, every target in turn is loaded once by a fresh
+    browser from a server started for that load. Warm: every target's server and a
+    browser are opened together, each page is loaded once unmeasured, then ``runs``
+    rounds of one load of each target in turn.
     """
-    cold, warm, answered = [], [], []
-    for attempt in range(colds):
-        with start_server() as base, chromium() as driver:
-            cold.append(render_time(driver, base + path))
-            requests = network_requests(driver)
-            check_requests(requests, "cold", problems)
-            if attempt < colds - 1:
+    for _ in range(colds):
+        for target in targets:
+            with target.start() as base, chromium() as driver:
+                target.timing.cold_runs.append(render_time(driver, base + target.path))
+                check_requests(network_requests(driver), "cold", problems)
                 problems.extend(f"console: {message}" for message in console_errors(driver))
-                continue
-            for _ in range(runs):
-                warm.append(render_time(driver, base + path))
-                requests = network_requests(driver)
-                check_requests(requests, "warm", problems)
+    with ExitStack() as stack:
+        opened = [
+            (target, stack.enter_context(target.start()), stack.enter_context(chromium()))
+            for target in targets
+        ]
+        for target, base, driver in opened:
+            render_time(driver, base + target.path)
+        for _ in range(runs):
+            for target, base, driver in opened:
+                target.timing.warm_ms.append(render_time(driver, base + target.path))
+                target.requests = network_requests(driver)
+                check_requests(target.requests, "warm", problems)
                 finished = [
                     r.finished_ms
-                    for r in requests
+                    for r in target.requests
                     if is_server_answer(r) and r.finished_ms is not None
                 ]
                 if finished:
-                    answered.append(max(finished))
+                    target.timing.answered_ms.append(max(finished))
+        for _target, _base, driver in opened:
             problems.extend(f"console: {message}" for message in console_errors(driver))
-            if after is not None:
-                after(driver)
-    return Timing(cold, warm, answered), requests
 
 
 def output_of(request: Request) -> str:
@@ -184,27 +202,31 @@ def measure_page(
 ) -> PageResult:
     result = PageResult(size, backend, page, path)
     layout_file = FLOOR_DIR / f"{size}-{backend}-{page}.json"
-
-    def keep_settled_page(driver) -> None:
-        result.graphs = figure_sizes(driver)
-        layout_file.write_text(settled_layout(driver))
-
+    ours_server = partial(serve, database_url)
     try:
-        result.ours, requests = time_page(
-            partial(serve, database_url), path, runs, colds, result.problems, keep_settled_page
+        # The floor is the page as it settles: load it, then once more warm, and keep it.
+        with ours_server() as base, chromium() as driver:
+            render_time(driver, base + path)
+            render_time(driver, base + path)
+            result.graphs = figure_sizes(driver)
+            layout_file.write_text(settled_layout(driver))
+        floor_server = partial(serve_floor, layout_file)
+        ours, floor, plotly = (
+            Target("ours", ours_server, path),
+            Target("floor", floor_server, "/"),
+            Target("plotly floor", floor_server, "/plotly"),
         )
-        updates = [r for r in requests if is_update(r)]
+        time_targets([ours, floor, plotly], runs, colds, result.problems)
+        result.ours, result.floor, result.plotly_floor = ours.timing, floor.timing, plotly.timing
+        updates = [r for r in ours.requests if is_update(r)]
         result.callbacks = len(updates)
         result.callback_bytes = sum(r.body_bytes for r in updates)
-        result.layout_bytes = sum(r.body_bytes for r in requests if r.path == "/_dash-layout")
-        timed = [r for r in requests if is_server_answer(r) and r.waiting_ms is not None]
+        result.layout_bytes = sum(r.body_bytes for r in ours.requests if r.path == "/_dash-layout")
+        timed = [r for r in ours.requests if is_server_answer(r) and r.waiting_ms is not None]
         if timed:
             slowest = max(timed, key=lambda r: r.waiting_ms)
             label = short_output(output_of(slowest)) if is_update(slowest) else slowest.path
             result.slowest = (label, slowest.waiting_ms)
-        floor = partial(serve_floor, layout_file)
-        result.floor, _ = time_page(floor, "/", runs, colds, result.problems)
-        result.plotly_floor, _ = time_page(floor, "/plotly", runs, colds, result.problems)
     except Exception as error:  # noqa: BLE001 - report it with the others and go on
         traceback.print_exc()
         result.problems.append(f"{type(error).__name__}: {error}")
