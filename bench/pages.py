@@ -25,9 +25,9 @@ pending, nothing loading, and every graph drawn (see ``bench/browser.py``).
   JSON as the layout, no callbacks, no database, no analytics. Budget: our time ≤ 1.3×
   the floor's, cold and warm. A stricter floor, the same figures drawn by bare
   ``Plotly.newPlot`` with no Dash, is shown for reference. Ours and the two floors are
-  timed taking turns — each cold round loads all three, and the warm loads alternate
-  between three open browsers — so that a slow stretch of a shared machine weighs on
-  each alike.
+  timed taking turns — each cold round loads all three, and one browser's warm loads
+  alternate between them — so that a slow stretch of a shared machine weighs on each
+  alike.
 * **#4 Payload.** Per graph, the bytes of ``JSON.stringify(figure)`` in the settled
   layout; per page their sum, the bytes of the ``/_dash-update-component`` answers and of
   ``/_dash-layout`` (decoded bodies, last warm load). Budget: ≤ 200 KB of figure JSON
@@ -138,9 +138,10 @@ def time_targets(targets: list[Target], runs: int, colds: int, problems: list[st
     machine falls on all of them alike rather than on whichever ran then.
 
     Cold: ``colds`` rounds; in each, every target in turn is loaded once by a fresh
-    browser from a server started for that load. Warm: every target's server and a
-    browser are opened together, each page is loaded once unmeasured, then ``runs``
-    rounds of one load of each target in turn.
+    browser from a server started for that load. Warm: every target's server is started
+    and one browser loads each page once unmeasured, then ``runs`` rounds of one load of
+    each target in turn (each server has its own origin, so each stays warm in the
+    browser's caches).
     """
     for _ in range(colds):
         for target in targets:
@@ -149,14 +150,14 @@ def time_targets(targets: list[Target], runs: int, colds: int, problems: list[st
                 check_requests(network_requests(driver), "cold", problems)
                 problems.extend(f"console: {message}" for message in console_errors(driver))
     with ExitStack() as stack:
-        opened = [
-            (target, stack.enter_context(target.start()), stack.enter_context(chromium()))
-            for target in targets
-        ]
-        for target, base, driver in opened:
+        # One browser for all: open browsers side by side slow each other down.
+        opened = [(target, stack.enter_context(target.start())) for target in targets]
+        driver = stack.enter_context(chromium())
+        for target, base in opened:
             render_time(driver, base + target.path)
+            network_requests(driver)
         for _ in range(runs):
-            for target, base, driver in opened:
+            for target, base in opened:
                 target.timing.warm_ms.append(render_time(driver, base + target.path))
                 target.requests = network_requests(driver)
                 check_requests(target.requests, "warm", problems)
@@ -167,8 +168,7 @@ def time_targets(targets: list[Target], runs: int, colds: int, problems: list[st
                 ]
                 if finished:
                     target.timing.answered_ms.append(max(finished))
-        for _target, _base, driver in opened:
-            problems.extend(f"console: {message}" for message in console_errors(driver))
+        problems.extend(f"console: {message}" for message in console_errors(driver))
 
 
 def output_of(request: Request) -> str:
