@@ -98,6 +98,7 @@ from data.catalog import (
     MeasureSpec,
     TargetSpec,
 )
+from data.db import update_planner_statistics
 from data.models import (
     CITYWIDE,
     ActionItem,
@@ -2107,6 +2108,7 @@ def write_demo_city(
     finally:
         if bar is not None:
             bar.close()
+    update_planner_statistics(engine)
     return written
 
 

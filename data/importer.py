@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from tqdm import tqdm
 
 from data.cache import bump_data_version
+from data.db import update_planner_statistics
 from data.models import Geography, ImportLog, Measure, utcnow
 from data.store import Viewer
 from data.validation import (
@@ -194,6 +195,7 @@ def import_report(
     finally:
         if bar is not None:
             bar.close()
+    update_planner_statistics(engine)
     return ImportResult(
         "success",
         report,

@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from tqdm import tqdm
 
 from analytics.summary import MeasureMeta, summarize_measure
+from data.db import update_planner_statistics
 from data.models import CITYWIDE
 from data.store import SYSTEM, MeasureInfo, Store, save_summary_records, summary_records
 
@@ -179,6 +180,7 @@ def refresh(
         writer.flush()
     finally:
         bar.close()
+    update_planner_statistics(engine)
     result.seconds = time.perf_counter() - started
     return result
 

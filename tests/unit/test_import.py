@@ -575,3 +575,22 @@ def test_imp013_examples_are_documented():
     ]
     assert [k for k in keys if f"| `{k}` |" not in docs] == []
     assert json.loads(GEOJSON)["type"] == "FeatureCollection"
+
+
+def test_imp011_an_import_leaves_postgresql_with_planner_statistics(engine, tmp_path):
+    from sqlalchemy import text
+
+    from data.db import BULK_TABLES
+
+    result = import_example(engine, tmp_path)
+    assert result.ok, result.report.format()
+    if engine.dialect.name != "postgresql":
+        return  # SQLite's planner needs none (data/db.py)
+    with engine.connect() as conn:
+        analyzed = conn.execute(
+            text(
+                "SELECT relname FROM pg_stat_user_tables"
+                " WHERE last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL"
+            )
+        ).scalars()
+        assert set(BULK_TABLES) <= set(analyzed)
