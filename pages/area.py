@@ -25,6 +25,7 @@ from analytics.overview import (
 )
 from components.context import current_store
 from components.layout import guarded, requires
+from components.page_cache import cached_page
 from components.tiles import area_href, counts_row, kpi_tile
 
 log = logging.getLogger("statroom")
@@ -202,7 +203,22 @@ def render_tiles(store, area_id: str, measures, flat, sort: str, department: str
             shown,
             page,
         )
+    # The grid is the costly part (every tile's series); it is the same for every viewer
+    # of this visibility until the data or the day changes, so it is cached as a whole.
     as_of = today()
+    on_page_ids = tuple(m.id for m in on_page)
+    grid = cached_page(
+        "area-grid",
+        lambda: _tile_grid(store, on_page, page, pages, as_of),
+        on_page_ids,
+        page,
+        pages,
+        as_of,
+    )
+    return grid, shown, page
+
+
+def _tile_grid(store, on_page, page: int, pages: int, as_of: date) -> list:
     payloads = store.summary_payloads([m.id for m in on_page])
     tiles = []
     for measure in on_page:
@@ -228,7 +244,7 @@ def render_tiles(store, area_id: str, measures, flat, sort: str, department: str
         style=None if pages > 1 else {"display": "none"},
     )
     nav = html.Nav(pager, **{"aria-label": "Pages of measures"})
-    return [dbc.Row(tiles, className="kpi-grid"), nav], shown, page
+    return [dbc.Row(tiles, className="kpi-grid"), nav]
 
 
 def _triggered() -> str | None:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import dash
+import orjson
 import pandas as pd
 import pytest
 from dash import dcc
+from plotly.io.json import to_json_plotly
 
 from analytics.overview import STATUS_ORDER
 from app import create_app
+from components.serialization import to_json
 from components.tiles import kpi_tile
 from data.config import Config
 from data.db import make_engine, migrate
@@ -27,7 +31,20 @@ def area(demo_request, monkeypatch):
     from pages import area
 
     monkeypatch.setattr(area, "today", lambda: DEMO_AS_OF)
+    monkeypatch.setattr(area, "cached_page", rendered_and_cached)
     return area
+
+
+def rendered_and_cached(name, render, *arguments):
+    """The page's tile grid as rendered (for the tests to inspect), after checking that
+    the cache serves exactly that under the page's key: a key that missed something the
+    grid depends on would serve another grid here."""
+    from components.page_cache import cached_page
+
+    tree = render()
+    served = cached_page(name, render, *arguments)
+    assert json.loads(orjson.dumps(served)) == json.loads(to_json_plotly(tree))
+    return tree
 
 
 @pytest.fixture
@@ -143,6 +160,8 @@ def test_are009_public_visitors_are_asked_to_sign_in_and_see_no_tiles(tmp_path, 
     staff_app = create_app(Config(database_url=url, secret_key="t", anonymous_role="viewer"))
     from pages import area
 
+    monkeypatch.setattr(area, "cached_page", rendered_and_cached)
+
     with public_app.server.test_request_context("/"):
         # The public is asked to sign in, and sees no tiles at all.
         assert text_of(area.layout(area_id="internal")).startswith("Sign in to see this page")
@@ -224,3 +243,17 @@ def test_are013_a_large_area_shows_its_tiles_a_page_at_a_time(area, store, monke
 def test_are014_a_small_area_has_no_page_links(area):
     page = area.layout(area_id=AREA)
     assert by_id(page, area.ids.pages).style == {"display": "none"}
+
+
+def test_are014_the_tile_grid_is_served_from_the_cache(demo_request, monkeypatch):
+    from pages import area
+
+    monkeypatch.setattr(area, "today", lambda: DEMO_AS_OF)
+    first = to_json(area.layout(area_id=AREA))
+    assert '"tile-property-crime-rate"' in first
+    monkeypatch.setattr(area, "_tile_grid", lambda *_: pytest.fail("rendered, not read"))
+    assert to_json(area.layout(area_id=AREA)) == first
+    # Staleness is judged on the day, so a new day renders the grid afresh.
+    monkeypatch.setattr(area, "today", lambda: date(2027, 6, 1))
+    with pytest.raises(pytest.fail.Exception, match="rendered, not read"):
+        area.layout(area_id=AREA)
