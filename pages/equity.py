@@ -47,6 +47,7 @@ from components.equity_panels import (
     measure_options,
 )
 from components.layout import guarded, requires
+from components.page_cache import cached_page
 from data.export import frame_to_csv
 from data.refresh import measure_meta
 from data.store import MeasureInfo, Store
@@ -247,6 +248,19 @@ def gather(store: Store, resolved: Resolved) -> ExplorerData | str:
 
 
 def render_views(store: Store, resolved: Resolved) -> list:
+    """The view's figures and tables. They come from cached reads alone, so they are
+    cached whole for the measure and period shown (``components/page_cache.py``)."""
+    return cached_page(
+        "equity-views",
+        lambda: _views(store, resolved),
+        resolved.measure.id,
+        resolved.shown,
+        resolved.latest,
+        tuple(resolved.notes),
+    )
+
+
+def _views(store: Store, resolved: Resolved) -> list:
     data = gather(store, resolved)
     if isinstance(data, str):
         return empty_views(" ".join([*resolved.notes, data]), ids)

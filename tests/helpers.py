@@ -73,3 +73,19 @@ def triggered(component_id, prop: str, value):
         yield
     finally:
         context_value.reset(token)
+
+
+def rendered_and_cached(name, render, *arguments):
+    """A stand-in for ``components.page_cache.cached_page`` that returns the part as
+    rendered (for tests to inspect), after checking that the cache serves exactly that
+    under the part's key: a key that missed something the part depends on would serve
+    another part here."""
+    import orjson
+    from plotly.io.json import to_json_plotly
+
+    from components.page_cache import cached_page
+
+    tree = render()
+    served = cached_page(name, render, *arguments)
+    assert json.loads(orjson.dumps(served)) == json.loads(to_json_plotly(tree))
+    return tree

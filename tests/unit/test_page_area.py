@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import dash
-import orjson
 import pandas as pd
 import pytest
 from dash import dcc
-from plotly.io.json import to_json_plotly
 
 from analytics.overview import STATUS_ORDER
 from app import create_app
@@ -20,7 +17,7 @@ from data.config import Config
 from data.db import make_engine, migrate
 from data.store import SYSTEM, Store, save_summaries
 from tests.conftest import DEMO_AS_OF
-from tests.helpers import by_id, text_of, triggered, walk, with_class
+from tests.helpers import by_id, rendered_and_cached, text_of, triggered, walk, with_class
 from tests.unit.test_store import observations, small_catalog
 
 AREA = "public-safety"
@@ -33,18 +30,6 @@ def area(demo_request, monkeypatch):
     monkeypatch.setattr(area, "today", lambda: DEMO_AS_OF)
     monkeypatch.setattr(area, "cached_page", rendered_and_cached)
     return area
-
-
-def rendered_and_cached(name, render, *arguments):
-    """The page's tile grid as rendered (for the tests to inspect), after checking that
-    the cache serves exactly that under the page's key: a key that missed something the
-    grid depends on would serve another grid here."""
-    from components.page_cache import cached_page
-
-    tree = render()
-    served = cached_page(name, render, *arguments)
-    assert json.loads(orjson.dumps(served)) == json.loads(to_json_plotly(tree))
-    return tree
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ from data.db import make_engine
 from data.refresh import measure_meta
 from data.store import PUBLIC, SYSTEM, Store
 from data.writer import upsert_observations, write_catalog
-from tests.helpers import by_id
+from tests.helpers import by_id, rendered_and_cached
 from tests.unit.test_store import observations, small_catalog
 
 # -- pure helpers -------------------------------------------------------------------------------------
@@ -297,9 +297,10 @@ def test_equ110_measures_with_neighborhoods_respects_visibility(engine):
 
 
 @pytest.fixture
-def page(demo_request):
+def page(demo_request, monkeypatch):
     import pages.equity as module  # imported inside the app: it registers a page
 
+    monkeypatch.setattr(module, "cached_page", rendered_and_cached)
     return module
 
 
@@ -495,3 +496,19 @@ def test_equ120_layout_works_without_arguments(page):
     assert by_id(layout, page.ids.measure).value == "violent-crime-rate"
     layout = page.layout(measure="ems-response-time", period="2026-06-01", sort="x")
     assert by_id(layout, page.ids.period).value == "2026-06-01"
+
+
+def test_equ123_the_views_are_served_from_the_cache(demo_request, monkeypatch):
+    import pages.equity as page
+    from components.context import current_store
+    from components.serialization import to_json
+
+    store = current_store()
+    resolved = page.resolve(store, "ems-response-time", "2026-09-01")
+    first = to_json(page.render_views(store, resolved))
+    assert '"equity-map"' in first
+    monkeypatch.setattr(page, "gather", lambda *_: pytest.fail("rendered, not read"))
+    assert to_json(page.render_views(store, resolved)) == first
+    other = page.resolve(store, "ems-response-time", "2026-08-01")
+    with pytest.raises(pytest.fail.Exception, match="rendered, not read"):
+        page.render_views(store, other)  # another period is another view
