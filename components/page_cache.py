@@ -1,4 +1,4 @@
-"""Whole pages kept as their JSON, for pages that are a function of the data alone.
+"""Pages, or parts of pages, kept as their JSON when they are a function of the data alone.
 
 The overview (two thousand components and the measure search index) reads nothing but
 cached Store reads (:func:`data.cache.cached_read`): what it shows changes only when an
@@ -7,8 +7,12 @@ may see. So its rendered JSON is cached under the same key as those reads — th
 database, the data version and the viewer's visibility — and is exactly as fresh as they
 are. A hit costs a cache read instead of the reads, the analytics and the encoding.
 
-Only pages whose every read is a ``cached_read``, and whose content depends on no one
-viewer (the role check runs before the cache, in ``requires``), may use it.
+The same holds for the area page's tile grid (keyed also by its measures and the day,
+as staleness is judged on today's date) and the equity page's views (keyed by the
+measure and period shown). Only parts whose every read is a ``cached_read``, and whose
+content depends on no one viewer (the role check runs before the cache, in
+``requires``), may use it: not the measure page, whose notes and annotations are edited
+in place.
 """
 
 from __future__ import annotations
