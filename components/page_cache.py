@@ -32,10 +32,9 @@ def cached_page(name: str, render: Callable[[], object], *arguments) -> object:
     store = current_store()
     if store.cache is None:
         return render()
-    visibility = "internal" if store.viewer.can_see_internal else "public"
     text = store.cache.get_or_compute(
         store.engine,
-        visibility,
+        store.viewer.visibility,
         f"page:{name}",
         arguments,
         lambda: serialization.to_json(render()),

@@ -252,10 +252,13 @@ def cached_read(method: Callable) -> Callable:
         kwargs = {k: _stable(v) for k, v in kwargs.items()}
         if cache is None:
             return method(self, *args, **kwargs)
-        visibility = "internal" if self.viewer.can_see_internal else "public"
         arguments = (args, tuple(sorted(kwargs.items())))
         return cache.get_or_compute(
-            self.engine, visibility, name, arguments, lambda: method(self, *args, **kwargs)
+            self.engine,
+            self.viewer.visibility,
+            name,
+            arguments,
+            lambda: method(self, *args, **kwargs),
         )
 
     return read

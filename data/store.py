@@ -71,6 +71,11 @@ class Viewer:
         return ROLE_RANK[self.role] >= ROLE_RANK["viewer"]
 
     @property
+    def visibility(self) -> str:
+        """What this viewer's cached reads are kept under: ``internal`` or ``public``."""
+        return "internal" if self.can_see_internal else "public"
+
+    @property
     def can_edit(self) -> bool:
         return ROLE_RANK[self.role] >= ROLE_RANK["editor"]
 
