@@ -26,6 +26,7 @@ from components import measure_panels as panels
 from components.badges import signal_badge, stale_badge, target_badge
 from components.context import current_store
 from components.layout import guarded, requires
+from components.page_cache import cached_page, content_digest
 from data.export import frame_to_csv
 
 CITYWIDE = panels.CITYWIDE
@@ -103,23 +104,37 @@ def layout(measure_id=None, **query):
     actions = store.actions(measure.id)
     forecast = citywide.get("forecast") if citywide_view else None
 
-    figure = panels.measure_figure(
-        measure,
-        history=history,
-        targets=targets,
-        forecast=forecast,
-        control=payload.get("control"),
-        annotations=annotations,
-        actions=actions,
-        reference=None if citywide_view else citywide_series,
-    )
     bounds = panels.data_bounds(history, panels.forecast_frame(forecast))
     if bounds is None:
         view = panels.View(panels.parse_layers(query.get("layers")), None, "", "")
     else:
         view = panels.parse_view(query, bounds)
-        panels.apply_view(figure, view)
-        figure.update_layout(uirevision=f"{view.start}:{view.end}:{','.join(view.layers)}")
+
+    def trend_chart():
+        figure = panels.measure_figure(
+            measure,
+            history=history,
+            targets=targets,
+            forecast=forecast,
+            control=payload.get("control"),
+            annotations=annotations,
+            actions=actions,
+            reference=None if citywide_view else citywide_series,
+        )
+        if bounds is not None:
+            panels.apply_view(figure, view)
+            figure.update_layout(uirevision=f"{view.start}:{view.end}:{','.join(view.layers)}")
+        return figure
+
+    # Annotations and action items are edited in place, so their content is in the key.
+    figure = cached_page(
+        "measure-chart",
+        trend_chart,
+        measure.id,
+        geography,
+        view,
+        content_digest(annotations, actions),
+    )
 
     state = explain.staleness(
         payload.get("latest_period"), measure.frequency, measure.update_lag_days, now
@@ -165,7 +180,12 @@ def layout(measure_id=None, **query):
                     ),
                 ]
             ),
-            _neighborhoods_card(measure, equity, store, geography),
+            cached_page(
+                "measure-neighbourhoods",
+                lambda: _neighborhoods_card(measure, equity, store, geography),
+                measure.id,
+                geography,
+            ),
             dbc.Row(
                 [
                     dbc.Col(

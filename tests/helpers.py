@@ -4,10 +4,13 @@ components by id, class or link, and call a callback as Dash would."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from contextlib import contextmanager
+from pathlib import Path
 
 from dash._callback_context import context_value
 from dash._utils import AttributeDict
+from sqlalchemy.engine import make_url
 
 
 def walk(component):
@@ -89,3 +92,16 @@ def rendered_and_cached(name, render, *arguments):
     served = cached_page(name, render, *arguments)
     assert json.loads(orjson.dumps(served)) == json.loads(to_json_plotly(tree))
     return tree
+
+
+def copy_sqlite(source_url: str, path: Path) -> str:
+    """A copy of the SQLite database at ``source_url`` made at ``path`` (SQLite's online
+    backup), as a URL: a private demo city for tests that write to it."""
+    source = sqlite3.connect(make_url(source_url).database)
+    target = sqlite3.connect(path)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    return f"sqlite:///{path}"

@@ -6,7 +6,6 @@ It writes, so the tests use a copy of the demo database.
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from app import create_app
 from data.config import Config
 from data.db import make_engine
 from data.users import add_user
+from tests.helpers import copy_sqlite
 from tests.integration.browser_checks import click, wait_for_page, wait_until
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -23,12 +23,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def admin_app(demo_database_url, tmp_path):
-    source = sqlite3.connect(demo_database_url.removeprefix("sqlite:///"))
-    target = sqlite3.connect(tmp_path / "copy.db")
-    source.backup(target)
-    source.close()
-    target.close()
-    url = f"sqlite:///{tmp_path / 'copy.db'}"
+    url = copy_sqlite(demo_database_url, tmp_path / "copy.db")
     engine = make_engine(url)
     add_user(engine, "ada", PASSWORD, "admin", "Ada Admin")
     add_user(engine, "val", PASSWORD, "viewer", "Val Viewer")

@@ -7,7 +7,6 @@ reaches (the next measure, the note shown or hidden) with a generous timeout.
 from __future__ import annotations
 
 import socket
-import sqlite3
 import threading
 
 import pytest
@@ -17,6 +16,7 @@ from app import create_app
 from data.config import Config
 from data.db import make_engine
 from data.store import PUBLIC, Store
+from tests.helpers import copy_sqlite
 from tests.integration.browser_checks import wait_for_page, wait_until
 
 AREA = "health"  # four public measures: short cycles
@@ -228,10 +228,6 @@ def test_kio105_kiosk_loaded_while_the_database_was_down_recovers(
     dash_duo.wait_for_element(".unavailable-banner", timeout=20)
 
     path.rmdir()
-    source = sqlite3.connect(demo_database_url.removeprefix("sqlite:///"))
-    target = sqlite3.connect(path)
-    source.backup(target)
-    source.close()
-    target.close()
+    copy_sqlite(demo_database_url, path)
     dash_duo.wait_for_element("#kiosk-name", timeout=75)
     wait_until(lambda: shown(dash_duo.driver)["counter"].startswith("2 of"), 30, "it rotates")

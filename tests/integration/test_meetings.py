@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-import sqlite3
 import time
 
 import pytest
@@ -23,7 +22,6 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
-from sqlalchemy.engine import make_url
 
 from api import memo_routes
 from app import create_app
@@ -31,6 +29,7 @@ from data.config import Config
 from data.db import make_engine
 from data.store import SYSTEM, Store
 from data.users import AccountError, add_user
+from tests.helpers import copy_sqlite
 from tests.integration.conftest import pytest_setup_options
 
 USER, PASSWORD = "test-editor", "a-long-password"
@@ -39,11 +38,7 @@ USER, PASSWORD = "test-editor", "a-long-password"
 @pytest.fixture
 def db_url(demo_database_url, tmp_path):
     """A private copy of the demo city (these tests write), with an editor account."""
-    copy = tmp_path / "demo.db"
-    with sqlite3.connect(make_url(demo_database_url).database) as source:
-        with sqlite3.connect(copy) as target:
-            source.backup(target)
-    url = f"sqlite:///{copy}"
+    url = copy_sqlite(demo_database_url, tmp_path / "demo.db")
     engine = make_engine(url)
     try:
         add_user(engine, USER, PASSWORD, "editor")

@@ -7,7 +7,6 @@ records every ``securitypolicyviolation`` event and every alert/confirm/prompt c
 
 from __future__ import annotations
 
-import sqlite3
 import textwrap
 from datetime import date
 
@@ -23,6 +22,7 @@ from data.models import ActionItem
 from data.refresh import refresh
 from data.store import SYSTEM, Store
 from tests.conftest import DEMO_AS_OF
+from tests.helpers import copy_sqlite
 from tests.integration.browser_checks import (
     csp_violations,
     dialogs,
@@ -54,12 +54,7 @@ def _yaml(text: str) -> str:
 def hostile_database_url(demo_database_url, tmp_path_factory) -> str:
     """A copy of the demo city plus one public measure whose every text is an attack."""
     folder = tmp_path_factory.mktemp("hostile")
-    source = sqlite3.connect(demo_database_url.removeprefix("sqlite:///"))
-    target = sqlite3.connect(folder / "hostile.db")
-    source.backup(target)
-    source.close()
-    target.close()
-    url = f"sqlite:///{folder / 'hostile.db'}"
+    url = copy_sqlite(demo_database_url, folder / "hostile.db")
 
     city = Store(make_engine(url), SYSTEM).city()
     catalog = folder / "catalog.yaml"

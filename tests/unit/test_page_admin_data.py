@@ -6,7 +6,6 @@ Imports write, so they run on a copy of the demo database.
 from __future__ import annotations
 
 import base64
-import sqlite3
 from pathlib import Path
 
 import dash
@@ -22,7 +21,7 @@ from data.config import Config
 from data.importer import import_uploads_as
 from data.models import ImportLog, MeasureSummary
 from data.store import Viewer
-from tests.helpers import text_of, walk
+from tests.helpers import copy_sqlite, text_of, walk
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 FILES = ["catalog.yaml", "neighborhoods.geojson", "observations.csv"]
@@ -45,12 +44,7 @@ def sign_in(role: str, username: str = "ada") -> None:
 
 @pytest.fixture
 def demo_copy(demo_database_url, tmp_path) -> str:
-    source = sqlite3.connect(demo_database_url.removeprefix("sqlite:///"))
-    target = sqlite3.connect(tmp_path / "copy.db")
-    source.backup(target)
-    source.close()
-    target.close()
-    return f"sqlite:///{tmp_path / 'copy.db'}"
+    return copy_sqlite(demo_database_url, tmp_path / "copy.db")
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from components import measure_panels as panels
 from data.db import make_engine
 from data.store import SERIES_COLUMNS, SYSTEM, Store
 from tests.conftest import DEMO_AS_OF
-from tests.helpers import by_id, text_of, walk, with_class
+from tests.helpers import by_id, copy_sqlite, rendered_and_cached, text_of, walk, with_class
 
 EMS = "ems-response-time"
 BOUNDS = panels.Bounds(first="2018-11", latest="2026-10", end="2027-10")
@@ -40,6 +40,7 @@ def page(demo_request, monkeypatch):
     from pages import measure
 
     monkeypatch.setattr(measure, "today", lambda: DEMO_AS_OF)
+    monkeypatch.setattr(measure, "cached_page", rendered_and_cached)
     return measure
 
 
@@ -426,3 +427,68 @@ def test_msr022_data_table_of_a_neighborhood_or_a_hidden_measure(page, store):
     assert len(rows) == len(store.series(EMS, north.id))
     for bad in (("no-such-measure", "citywide"), (EMS, "no-such-place"), (None, "citywide")):
         assert text_of(page.data_table(*bad)) == "This table is not available."
+
+
+def test_msr026_chart_and_neighborhoods_are_cached_and_edits_show_on_the_next_visit(
+    demo_database_url, tmp_path, monkeypatch
+):
+    """The trend chart's key holds its annotations and action items, which are edited in
+    place; the neighborhood card's holds the neighborhood shown."""
+    from app import create_app
+    from components.serialization import to_json
+    from data import meetings as writes
+    from data.config import Config
+    from data.store import Viewer
+
+    url = copy_sqlite(demo_database_url, tmp_path / "demo.db")
+    app = create_app(Config(database_url=url, secret_key="test", anonymous_role="viewer"))
+    from pages import measure  # after the app: importing it registers the page
+    monkeypatch.setattr(measure, "today", lambda: DEMO_AS_OF)
+    drawn = {"chart": 0, "neighborhoods": 0}
+
+    def counted(name, draw):
+        def wrapper(*args, **kwargs):
+            drawn[name] += 1
+            return draw(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(panels, "measure_figure", counted("chart", panels.measure_figure))
+    monkeypatch.setattr(
+        measure, "_neighborhoods_card", counted("neighborhoods", measure._neighborhoods_card)
+    )
+    engine, editor = make_engine(url), Viewer("editor", "test-editor")
+
+    def visit(**query) -> str:
+        with app.server.test_request_context("/"):
+            return to_json(measure.layout(measure_id=EMS, **query))
+
+    first = visit()
+    assert visit() == first
+    assert drawn == {"chart": 1, "neighborhoods": 1}
+
+    writes.add_annotation(
+        engine, editor, label="Second crew starts", start_date="2026-03-01", measure_id=EMS
+    )
+    annotated = visit()
+    assert drawn == {"chart": 2, "neighborhoods": 1}
+    assert "Second crew starts" in annotated
+
+    writes.add_action(
+        engine,
+        editor,
+        description="Audit dispatch codes",
+        owner="EMS",
+        due_date="2026-12-15",
+        measure_id=EMS,
+    )
+    with_action = visit()
+    assert drawn["chart"] == 3
+    assert with_action.count("Audit dispatch codes") > annotated.count("Audit dispatch codes")
+
+    north = Store(engine, SYSTEM).geographies()[0].id
+    visit(geography=north)
+    visit(range="2y")
+    assert drawn == {"chart": 5, "neighborhoods": 2}  # the range changes the chart only
+    assert visit() == with_action
+    assert drawn == {"chart": 5, "neighborhoods": 2}

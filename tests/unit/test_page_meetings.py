@@ -4,7 +4,6 @@ editor and as a read-only viewer; memo download routes."""
 from __future__ import annotations
 
 import io
-import sqlite3
 from contextlib import contextmanager
 from datetime import date, timedelta
 
@@ -13,14 +12,13 @@ import flask
 import pytest
 from docx import Document
 from pypdf import PdfReader
-from sqlalchemy.engine import make_url
 
 from api import memo_routes
 from app import create_app
 from data import meetings as writes
 from data.config import Config
 from data.store import SYSTEM, Store, Viewer
-from tests.helpers import hrefs, ids_in, text_of, triggered, walk
+from tests.helpers import copy_sqlite, hrefs, ids_in, text_of, triggered, walk
 
 EDITOR = Viewer("editor", "test-editor")
 
@@ -29,12 +27,12 @@ EDITOR = Viewer("editor", "test-editor")
 def app(demo_database_url, tmp_path):
     """The app on a private copy of the demo city, so writes here do not leak into other
     tests."""
-    copy = tmp_path / "demo.db"
-    with sqlite3.connect(make_url(demo_database_url).database) as source:
-        with sqlite3.connect(copy) as target:
-            source.backup(target)
     app = create_app(
-        Config(database_url=f"sqlite:///{copy}", secret_key="test", anonymous_role="viewer")
+        Config(
+            database_url=copy_sqlite(demo_database_url, tmp_path / "demo.db"),
+            secret_key="test",
+            anonymous_role="viewer",
+        )
     )
     memo_routes.register(app.server)
     return app
