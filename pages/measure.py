@@ -652,6 +652,7 @@ dash.clientside_callback(
     Input(ids.end, "value"),
     Input(ids.layers, "value"),
     State(ids.view, "data"),
+    State({"type": ids.geo_link, "geo": ALL}, "href"),
     prevent_initial_call=True,
 )
 

@@ -89,6 +89,13 @@
     });
   }
 
+  /* ``next``, or no update when it equals ``current`` (values and lists of them). */
+  function changed(next, current) {
+    var same = JSON.stringify(next === undefined ? null : next) ===
+      JSON.stringify(current === undefined ? null : current);
+    return same ? noUpdate() : next;
+  }
+
   function isoDay(ms) {
     return new Date(ms).toISOString().slice(0, 10);
   }
@@ -140,17 +147,20 @@
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     statroom_measure: {
       /* Keep the controls, the URL and the neighborhood links in step. */
-      sync: function (search, preset, start, end, layers, view) {
+      sync: function (search, preset, start, end, layers, view, hrefs) {
         var ctx = window.dash_clientside.callback_context;
         var triggered = ctx.triggered.map(function (t) { return t.prop_id; });
         if (!view || !view.end) { return [noUpdate(), noUpdate(), noUpdate(), noUpdate(), noUpdate(), noUpdate()]; }
         var state;
         if (triggered.indexOf("measure-url.search") >= 0) {
-          // Back/Forward (or the first render): the URL is the truth.
+          // Back/Forward (or the first render): the URL is the truth. Only what differs
+          // is set: on the first render nothing does, and setting the controls anyway
+          // would make the view callback draw the chart a second time.
           state = parseView(search, view);
           var fromUrl = viewQuery(state, view.geography);
-          return [noUpdate(), state.preset, state.start, state.end, state.layers,
-                  linkHrefs(fromUrl, view)];
+          return [noUpdate(), changed(state.preset, preset), changed(state.start, start),
+                  changed(state.end, end), changed(state.layers, layers),
+                  changed(linkHrefs(fromUrl, view), hrefs)];
         }
         state = { layers: layers || [], preset: preset, start: start, end: end };
         if (triggered.indexOf("measure-range-preset.value") >= 0 && view.presets[preset]) {

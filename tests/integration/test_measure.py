@@ -232,10 +232,34 @@ def test_msr107_data_table_and_csv_download_button(dash_duo, demo_app, store):
     assert dash_duo.get_logs() == []
 
 
+#: Counts, per graph id, the times plotly.js draws a figure (``window.__draws``); run
+#: before the page's scripts, it wraps ``Plotly.react`` and ``Plotly.newPlot`` as soon
+#: as the bundle defines ``window.Plotly``.
+COUNT_DRAWS = """
+window.__draws = {};
+let plotly;
+Object.defineProperty(window, "Plotly", {configurable: true, get() { return plotly; },
+  set(value) {
+    plotly = value;
+    for (const name of ["react", "newPlot"]) {
+      const draw = value[name];
+      value[name] = function (gd, ...rest) {
+        const id = (gd && gd.parentElement && gd.parentElement.id) || "?";
+        window.__draws[id] = (window.__draws[id] || 0) + 1;
+        return draw.call(this, gd, ...rest);
+      };
+    }
+  }});
+"""
+
+
 def test_msr109_first_view_needs_no_server_callback(dash_duo, demo_app):
     # The page arrives with the app's layout, so the browser draws it without a routing
     # round trip; the measure page then needs no server callback until the user acts.
     dash_duo.start_server(demo_app)
+    dash_duo.driver.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument", {"source": COUNT_DRAWS}
+    )
     open_measure(dash_duo, f"/measure/{EMS}?range=2y")
     dash_duo.wait_for_element("#measure-map .js-plotly-plot .main-svg", timeout=20)
     posts = dash_duo.driver.execute_script(
@@ -243,6 +267,10 @@ def test_msr109_first_view_needs_no_server_callback(dash_duo, demo_app):
         ".filter(e => e.name.includes('_dash-update-component')).length;"
     )
     assert posts == 0
+    # Each figure is drawn once: the URL agrees with the controls on arrival, so the
+    # view callback does not draw the chart again.
+    draws = dash_duo.driver.execute_script("return window.__draws;")
+    assert draws == {"measure-graph": 1, "measure-map": 1, "measure-bars": 1}
     assert dash_duo.driver.title == "Average EMS response time · Statroom"
     # Links within the app still route through Dash Pages.
     click(dash_duo, dash_duo.find_element(".breadcrumb-item:nth-child(2) a"))
