@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import dash
 import pandas as pd
-from dash import Input, Output, State, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from analytics.equity_view import (
@@ -59,6 +59,8 @@ dash.register_page(__name__, path="/equity", title="Neighborhoods · Statroom", 
 
 class ids:
     url = "equity-url"
+    #: What the URL asks for, set in the browser only when it is not the view shown.
+    url_asks = "equity-url-asks"
     nav = "equity-nav"
     state = "equity-state"
     measure = "equity-measure"
@@ -101,6 +103,12 @@ class Resolved(NamedTuple):
 
     def state(self) -> dict:
         return {"measure": self.measure.id, "period": self.period, "shown": self.shown}
+
+
+def view_state(resolved: Resolved, asked: tuple[str | None, str | None]) -> dict:
+    """The view shown, and the ``(measure, period)`` its URL asked for (the browser
+    compares the URL with both, assets/statroom/equity.js)."""
+    return {**resolved.state(), "asked": list(asked)}
 
 
 def eligible_measures(store: Store) -> list[MeasureInfo]:
@@ -298,7 +306,8 @@ def layout(measure: str | None = None, period: str | None = None, **_query):
         [
             dcc.Location(id=ids.url, refresh=False),
             dcc.Location(id=ids.nav, refresh="callback-nav"),
-            dcc.Store(id=ids.state, data=resolved.state()),
+            dcc.Store(id=ids.state, data=view_state(resolved, (measure, period))),
+            dcc.Store(id=ids.url_asks),
             dcc.Download(id=ids.download),
             *header,
             controls(
@@ -336,6 +345,7 @@ def sync(trigger, search, measure, period, rendered, pathname: str = PATH) -> tu
         raise PreventUpdate  # leaving the page (e.g. for a neighborhood's measure page)
     store = current_store()
     rendered = rendered or {}
+    asked = None
     if trigger == ids.measure:
         wanted = (measure, None)
     elif trigger == ids.period:
@@ -347,14 +357,16 @@ def sync(trigger, search, measure, period, rendered, pathname: str = PATH) -> tu
         step = -1 if trigger == ids.earlier else 1
         wanted = (current.measure.id, step_period(current.shown, current.periods, step))
     else:
-        wanted = parse_query(search)
+        wanted = asked = parse_query(search)
     resolved = resolve(store, *wanted)
     if resolved is None:
         raise PreventUpdate
-    state = resolved.state()
-    if state == {k: rendered.get(k) for k in state}:
-        raise PreventUpdate  # already showing this (e.g. the URL settling on page load)
+    shown = resolved.state()
+    if shown == {k: rendered.get(k) for k in shown}:
+        raise PreventUpdate  # already showing this
     query = equity_query(resolved.measure.id, resolved.period)
+    # A picker's view is asked for by the URL written for it.
+    state = view_state(resolved, asked or parse_query(query))
     period_opts, period_value, earlier, later = _period_controls(resolved)
     return (
         no_update if trigger == ids.url or query == (search or "") else query,
@@ -377,17 +389,34 @@ def sync(trigger, search, measure, period, rendered, pathname: str = PATH) -> tu
     Output(ids.later, "disabled"),
     Output(ids.state, "data"),
     Output(ids.views, "children"),
-    Input(ids.url, "search"),
+    Input(ids.url_asks, "data"),
     Input(ids.measure, "value"),
     Input(ids.period, "value"),
     Input(ids.earlier, "n_clicks"),
     Input(ids.later, "n_clicks"),
     State(ids.state, "data"),
     State(ids.url, "pathname"),
+    State(ids.url, "search"),
     prevent_initial_call=True,
 )
-def update_view(search, measure, period, _earlier, _later, rendered, pathname):
-    return sync(dash.ctx.triggered_id, search, measure, period, rendered, pathname)
+def update_view(url_asks, measure, period, _earlier, _later, rendered, pathname, search):
+    trigger = dash.ctx.triggered_id
+    if trigger == ids.url_asks:
+        trigger, search = ids.url, (url_asks or {}).get("search")
+    return sync(trigger, search, measure, period, rendered, pathname)
+
+
+# The URL changes when the page arrives (dcc.Location reads it), on Back and Forward, and
+# after a picker wrote it. Only when it asks for another view than the one shown does the
+# server hear of it: on arrival it never does, and a round trip there delayed the first
+# drawing of the figures by about 180 ms.
+dash.clientside_callback(
+    ClientsideFunction(namespace="statroom_equity", function_name="url_asks"),
+    Output(ids.url_asks, "data"),
+    Input(ids.url, "search"),
+    State(ids.state, "data"),
+    prevent_initial_call=True,
+)
 
 
 def neighborhood_link(click: dict | None, state: dict | None) -> str:

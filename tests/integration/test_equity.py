@@ -114,8 +114,15 @@ def test_equ002_a_shared_url_reopens_the_same_view(dash_duo, demo_app, store):
     dash_duo.wait_for_contains_text("#equity-measure", "Fire calls reached", TIMEOUT)
     dash_duo.wait_for_contains_text("#equity-period", "June 2026", TIMEOUT)
     shared = snapshot(dash_duo)
-    # The URL settles without a new history entry or a redraw.
+    # The URL settles without a new history entry or a redraw, and the server is not
+    # asked about it: the page arrived showing what the URL asks for.
     assert dash_duo.driver.current_url.endswith(path)
+    dash_duo._wait_for_callbacks()
+    posts = dash_duo.driver.execute_script(
+        "return performance.getEntriesByType('resource')"
+        ".filter(e => e.name.includes('_dash-update-component')).length;"
+    )
+    assert posts == 0
 
     # A colleague opening the same link in a new window sees the same figures.
     dash_duo.driver.get(dash_duo.server_url + "/")

@@ -416,7 +416,12 @@ def test_equ114_picking_a_measure_writes_the_url_and_redraws(page):
     assert options[0] == {"label": "October 2026 (latest)", "value": "2026-10-01"}
     assert period == "2026-10-01"
     assert (earlier, later) == (False, True)
-    assert state == {"measure": "ems-response-time", "period": None, "shown": "2026-10-01"}
+    assert state == {
+        "measure": "ems-response-time",
+        "period": None,
+        "shown": "2026-10-01",
+        "asked": ["ems-response-time", None],  # what the URL written asks for
+    }
     graph = by_id(_views(out), ids.map)
     assert graph is not None and len(graph.figure["data"][0]["z"]) == 58
 
@@ -453,6 +458,7 @@ def test_equ116_url_changes_redraw_without_a_new_history_entry(page):
         page.sync(ids.url, "?geography=loyola", None, None, rendered, "/measure/x")
     assert out[1] == "violent-crime-rate"
     assert out[6]["period"] is None
+    assert out[6]["asked"] == ["violent-crime-rate", None]
 
 
 def test_equ117_unknown_measure_and_period_fall_back_with_a_note(page):

@@ -443,6 +443,7 @@ def test_msr026_chart_and_neighborhoods_are_cached_and_edits_show_on_the_next_vi
     url = copy_sqlite(demo_database_url, tmp_path / "demo.db")
     app = create_app(Config(database_url=url, secret_key="test", anonymous_role="viewer"))
     from pages import measure  # after the app: importing it registers the page
+
     monkeypatch.setattr(measure, "today", lambda: DEMO_AS_OF)
     drawn = {"chart": 0, "neighborhoods": 0}
 
