@@ -46,7 +46,7 @@ from components.equity_panels import (
     explorer_views,
     measure_options,
 )
-from components.layout import guarded, requires
+from components.layout import guarded, page_location, requires
 from components.page_cache import cached_page
 from data.export import frame_to_csv
 from data.refresh import measure_meta
@@ -304,7 +304,7 @@ def layout(measure: str | None = None, period: str | None = None, **_query):
     period_opts, period_value, earlier, later = _period_controls(resolved)
     return html.Div(
         [
-            dcc.Location(id=ids.url, refresh=False),
+            page_location(ids.url),
             dcc.Location(id=ids.nav, refresh="callback-nav"),
             dcc.Store(id=ids.state, data=view_state(resolved, (measure, period))),
             dcc.Store(id=ids.url_asks),

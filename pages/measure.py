@@ -25,7 +25,7 @@ from components import figures, theme
 from components import measure_panels as panels
 from components.badges import signal_badge, stale_badge, target_badge
 from components.context import current_store
-from components.layout import guarded, requires
+from components.layout import guarded, page_location, requires
 from components.page_cache import cached_page, content_digest
 from data.export import frame_to_csv
 
@@ -151,7 +151,7 @@ def layout(measure_id=None, **query):
 
     return html.Div(
         [
-            dcc.Location(id=ids.url, refresh=False),
+            page_location(ids.url),
             dcc.Location(id=ids.nav, refresh="callback-nav"),
             dcc.Store(id=ids.view, data=_view_data(measure.id, geography, bounds)),
             dcc.Download(id=ids.download),

@@ -282,3 +282,73 @@ def test_app018_page_titles_are_escaped_in_the_html(demo_database_url, monkeypat
     html = app.server.test_client().get("/").get_data(as_text=True)
     assert "<title>&lt;/title&gt;&lt;script&gt;x()&lt;/script&gt;</title>" in html
     assert "<script>x()" not in html
+
+
+def _component(tree, component_id):
+    """The props of the component ``component_id`` in a layout's JSON."""
+    if isinstance(tree, list):
+        for item in tree:
+            found = _component(item, component_id)
+            if found is not None:
+                return found
+    elif isinstance(tree, dict):
+        if tree.get("props", {}).get("id") == component_id:
+            return tree["props"]
+        for value in tree.values():
+            found = _component(value, component_id)
+            if found is not None:
+                return found
+    return None
+
+
+def test_app019_page_locations_start_at_the_url_the_page_is_rendered_for(demo_database_url):
+    # A location that starts unset reports the URL on mount and fires its callbacks; one
+    # that starts at the URL does not. Both routes to a page know the URL.
+    app = create_app(
+        Config(database_url=demo_database_url, secret_key="t", anonymous_role="viewer")
+    )
+    client = app.server.test_client()
+    pages = {
+        "measure-url": ("/measure/ems-response-time", "?range=2y&layers=history"),
+        "equity-url": ("/equity", "?measure=ems-response-time&period=2026-09-01"),
+    }
+    for component_id, (path, search) in pages.items():
+        # The first view: the layout request's Referer.
+        referer = f"http://localhost{path}{search}"
+        layout = client.get("/_dash-layout", headers={"Referer": referer}).json
+        location = _component(layout, component_id)
+        assert (location["pathname"], location["search"], location["refresh"]) == (
+            path,
+            search,
+            False,
+        )
+        # A link within the app: Dash Pages' routing callback, given the new URL.
+        routing = next(
+            d
+            for d in client.get("/_dash-dependencies").json
+            if d["output"] == ".._pages_content.children..._pages_store.data.."
+        )
+        answer = client.post(
+            "/_dash-update-component",
+            json={
+                "output": routing["output"],
+                "outputs": [
+                    {"id": "_pages_content", "property": "children"},
+                    {"id": "_pages_store", "property": "data"},
+                ],
+                "inputs": [
+                    {"id": "_pages_location", "property": "pathname", "value": path},
+                    {"id": "_pages_location", "property": "search", "value": search},
+                ],
+                "state": [],
+                "changedPropIds": ["_pages_location.pathname"],
+            },
+        ).json
+        location = _component(answer["response"]["_pages_content"]["children"], component_id)
+        assert (location["pathname"], location["search"]) == (path, search)
+
+    # Rendered outside a request for a URL (a test calling layout()): left to the browser.
+    from components.layout import page_location
+
+    with app.server.test_request_context("/"):
+        assert page_location("x").to_plotly_json()["props"] == {"id": "x", "refresh": False}
