@@ -9,8 +9,10 @@ are. A hit costs a cache read instead of the reads, the analytics and the encodi
 
 The same holds for the area page's tile grid (keyed also by its measures and the day,
 as staleness is judged on today's date), the equity page's views (keyed by the measure
-and period shown) and the measure page's neighbourhood map and bars (keyed by the
-measure and the neighbourhood shown).
+and period shown), the measure page's neighbourhood map and bars (keyed by the measure
+and the neighbourhood shown), the public front page, and the kiosk's first view (keyed
+by its interval, area and host). The public parts read through the public Store whoever
+asks; their key still carries the asker's visibility, which only splits the entries.
 
 Only parts whose every read is a ``cached_read``, and whose content depends on no one
 viewer (the role check runs before the cache, in ``requires``), may use it as they

@@ -38,6 +38,7 @@ from analytics.public import (
 from components.badges import target_badge
 from components.context import EXTENSION_KEY
 from components.layout import guarded
+from components.page_cache import cached_page
 from components.public_panels import (
     graph,
     measure_headline,
@@ -97,8 +98,17 @@ def default_interval() -> int | None:
 
 @guarded
 def layout(interval=None, area=None, **_query):
-    store = public_store()
     seconds = kiosk_interval(interval, default_interval())
+    # A function of the public data and these alone (the host is in the footer line):
+    # cached as JSON (components/page_cache.py), so a wall of kiosks reloading at once
+    # costs one render.
+    host = flask.request.host if flask.has_request_context() else ""
+    return cached_page("kiosk", lambda: first_view(seconds, area), seconds, area, host)
+
+
+def first_view(seconds: int, area) -> html.Div:
+    """The kiosk showing the first measure of its rotation."""
+    store = public_store()
     measures = rotation(store, area)
     area_id = area if any(m.area_id == area for m in measures) else None
     first = slide(store, measures, 0, seconds)

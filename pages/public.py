@@ -12,6 +12,7 @@ from dash import html
 from analytics.public import updated_on
 from components.badges import count_badge
 from components.layout import guarded
+from components.page_cache import cached_page
 from components.public_panels import (
     API_ROOT,
     FRONT_PAGE_CARDS,
@@ -37,6 +38,11 @@ class ids:
 
 @guarded
 def layout(**_query):
+    # A function of the public data alone: cached as JSON (components/page_cache.py).
+    return cached_page("public", front_page)
+
+
+def front_page() -> html.Div:
     store = public_store()
     city = store.city()
     areas = store.areas()

@@ -82,15 +82,15 @@ def rendered_and_cached(name, render, *arguments):
     """A stand-in for ``components.page_cache.cached_page`` that returns the part as
     rendered (for tests to inspect), after checking that the cache serves exactly that
     under the part's key: a key that missed something the part depends on would serve
-    another part here."""
+    another part here. Both are compared as the app sends them (its own encoder)."""
     import orjson
-    from plotly.io.json import to_json_plotly
 
     from components.page_cache import cached_page
+    from components.serialization import to_json
 
     tree = render()
     served = cached_page(name, render, *arguments)
-    assert json.loads(orjson.dumps(served)) == json.loads(to_json_plotly(tree))
+    assert json.loads(orjson.dumps(served)) == json.loads(to_json(tree))
     return tree
 
 

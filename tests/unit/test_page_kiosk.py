@@ -12,13 +12,14 @@ from app import create_app
 from data.config import Config
 from data.db import make_engine
 from data.store import PUBLIC, Store
-from tests.helpers import by_id, walk
+from tests.helpers import by_id, rendered_and_cached, walk
 
 
 @pytest.fixture
-def kiosk(demo_request):
+def kiosk(demo_request, monkeypatch):
     from pages import kiosk
 
+    monkeypatch.setattr(kiosk, "cached_page", rendered_and_cached)
     return kiosk
 
 
@@ -121,12 +122,30 @@ def test_kio008_kiosk_can_be_framed_by_configured_origins_only(demo_database_url
     assert admin.headers["X-Frame-Options"] == "DENY"
 
 
-def test_kio009_default_interval_comes_from_the_configuration(demo_database_url):
+def test_kio009_default_interval_comes_from_the_configuration(demo_database_url, monkeypatch):
     app = create_app(Config(database_url=demo_database_url, secret_key="t", kiosk_interval=42))
     with app.server.test_request_context("/kiosk"):
         from pages import kiosk
 
+        monkeypatch.setattr(kiosk, "cached_page", rendered_and_cached)
         page = kiosk.layout()
     interval = by_id(page, kiosk.ids.tick)
     assert interval.interval == 42_000
     assert Config.from_env({"STATROOM_KIOSK_INTERVAL": "30"}).kiosk_interval == 30
+
+
+def test_kio010_the_first_view_is_served_from_the_cache(demo_request, monkeypatch):
+    from components.serialization import to_json
+    from pages import kiosk
+
+    first = to_json(kiosk.layout(interval="20", area="health"))
+    assert '"kiosk-graph"' in first
+    monkeypatch.setattr(kiosk, "first_view", lambda *_: pytest.fail("rendered, not read"))
+    assert to_json(kiosk.layout(interval="20", area="health")) == first
+    # Another interval, area or host is another page.
+    for query in ({"interval": "30", "area": "health"}, {"interval": "20"}):
+        with pytest.raises(pytest.fail.Exception, match="rendered, not read"):
+            kiosk.layout(**query)
+    with demo_request.server.test_request_context("/kiosk", base_url="http://kiosk.example"):
+        with pytest.raises(pytest.fail.Exception, match="rendered, not read"):
+            kiosk.layout(interval="20", area="health")

@@ -13,15 +13,16 @@ from dash import dcc, html
 from components import public_panels
 from data.db import make_engine
 from data.store import PUBLIC, SYSTEM, Store
-from tests.helpers import hrefs, text_of, walk, with_class
+from tests.helpers import hrefs, rendered_and_cached, text_of, walk, with_class
 
 INTERNAL = "police-overtime"  # an internal measure of the demo city
 
 
 @pytest.fixture
-def pages(demo_request):
+def pages(demo_request, monkeypatch):
     from pages import public, public_area, public_measure
 
+    monkeypatch.setattr(public, "cached_page", rendered_and_cached)
     return public, public_area, public_measure
 
 
@@ -178,3 +179,13 @@ def test_pbl011_a_large_area_shows_its_first_cards_and_links_to_the_rest(demo_re
     whole = public_panels.area_section(area, measures, payloads, limit=len(measures))
     assert len(with_class(whole, "public-card")) == len(measures)
     assert "See all" not in text_of(whole)
+
+
+def test_pbl012_the_front_page_is_served_from_the_cache(demo_request, monkeypatch):
+    from components.serialization import to_json
+    from pages import public
+
+    first = to_json(public.layout())
+    assert '"public-root"' in first
+    monkeypatch.setattr(public, "front_page", lambda: pytest.fail("rendered, not read"))
+    assert to_json(public.layout()) == first
