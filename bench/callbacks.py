@@ -15,9 +15,9 @@
   from the one before it, as ``dcc.Link`` does);
 * ``pages/area.py:update_view``: a new sort or department re-draws the tiles and their
   sparklines (driven here by picking the second "Sort by" option);
-* ``pages/equity.py:update_view``: on load it checks the URL against the view (answers
-  204, PreventUpdate); the "Earlier" button re-draws the map, bars, gap chart and small
-  multiples for the period before;
+* ``pages/equity.py:update_view``: the "Earlier" button re-draws the map, bars, gap
+  chart and small multiples for the period before (on load it no longer runs: the URL
+  reaches it only when it asks for another view);
 * ``pages/kiosk.py:advance``: every tick of the kiosk's interval builds the next slide
   and its figure (captured from ``/kiosk?interval=1``).
 
