@@ -58,6 +58,26 @@ def pick(dash_duo, dropdown_id, value, search=None):
     option.find_element(By.XPATH, "./ancestor::label[1]").click()
 
 
+#: Records what triggered each callback request the page sends (``window.__triggers``).
+RECORD_TRIGGERS = """
+window.__triggers = [];
+const send = window.fetch;
+window.fetch = function (url, options) {
+  if (String(url).includes("_dash-update-component")) {
+    window.__triggers.push(JSON.parse(options.body).changedPropIds);
+  }
+  return send.apply(this, arguments);
+};
+"""
+
+
+def triggers(dash_duo) -> list[str]:
+    """Every property whose change made the page ask the server, in order."""
+    dash_duo._wait_for_callbacks()
+    sent = dash_duo.driver.execute_script("return window.__triggers;")
+    return [prop for request in sent for prop in request]
+
+
 def open_page(dash_duo, demo_app, path):
     dash_duo.start_server(demo_app)
     dash_duo.driver.get(dash_duo.server_url + path)
@@ -65,6 +85,9 @@ def open_page(dash_duo, demo_app, path):
 
 
 def test_equ001_changing_measure_and_period_updates_every_view(dash_duo, demo_app, store):
+    dash_duo.driver.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_TRIGGERS}
+    )
     open_page(dash_duo, demo_app, "/equity?measure=violent-crime-rate")
     dash_duo.wait_for_contains_text("#equity-views h2", "October 2026", timeout=TIMEOUT)
     before = snapshot(dash_duo)
@@ -77,6 +100,9 @@ def test_equ001_changing_measure_and_period_updates_every_view(dash_duo, demo_ap
     ems = snapshot(dash_duo)
     for graph in before:
         assert ems[graph] != before[graph], f"{graph} did not change with the measure"
+    # The URL the server wrote asks for the view it drew, so it is not sent back.
+    assert "equity-measure.value" in triggers(dash_duo)
+    assert "equity-url-asks.data" not in triggers(dash_duo)
 
     # One period earlier: the cross-section changes, the gap series is marked elsewhere.
     dash_duo.find_element("#equity-earlier").click()
