@@ -76,8 +76,8 @@ def is_empty(engine: Engine) -> bool:
         return connection.execute(select(func.count()).select_from(Measure)).scalar_one() == 0
 
 
-def update_planner_statistics(engine: Engine) -> None:
-    """After a bulk write, let PostgreSQL's planner know the tables' new contents.
+def update_planner_statistics(engine: Engine, tables: tuple[str, ...] = BULK_TABLES) -> None:
+    """After a bulk write to ``tables``, let PostgreSQL's planner know their new contents.
 
     PostgreSQL plans queries from statistics that autovacuum refreshes some time after a
     write, and never where it is switched off (as on this project's test machine, where
@@ -91,6 +91,6 @@ def update_planner_statistics(engine: Engine) -> None:
         return
     try:
         with engine.begin() as conn:
-            conn.execute(text("ANALYZE " + ", ".join(BULK_TABLES)))
+            conn.execute(text("ANALYZE " + ", ".join(tables)))
     except SQLAlchemyError:
         log.warning("could not update the planner statistics", exc_info=True)

@@ -115,3 +115,23 @@ def test_ref005_an_in_memory_database_is_refreshed_in_process():
     result = refresh(engine, progress=False, as_of=AS_OF, workers=2)
     assert result.measures == 3
     assert len(stored(engine)) == 3 * 3  # citywide and both neighbourhoods, per measure
+
+
+def test_ref006_postgresql_gets_new_statistics_for_the_summaries_only(city):
+    """A refresh writes summaries alone, so only their table is analysed again: sampling
+    the observations (about a second on a large city) would learn nothing new."""
+    from sqlalchemy import text
+
+    if city.dialect.name != "postgresql":
+        return  # SQLite's planner needs none (data/db.py)
+
+    def analyses() -> dict[str, int]:
+        with city.connect() as conn:
+            rows = conn.execute(text("SELECT relname, analyze_count FROM pg_stat_user_tables"))
+            return dict(rows.all())
+
+    before = analyses()
+    refresh(city, progress=False, as_of=AS_OF, workers=1)
+    after = analyses()
+    assert after["measure_summary"] == before.get("measure_summary", 0) + 1
+    assert after["observation"] == before.get("observation", 0)
