@@ -365,8 +365,8 @@ def sync(trigger, search, measure, period, rendered, pathname: str = PATH) -> tu
     if shown == {k: rendered.get(k) for k in shown}:
         raise PreventUpdate  # already showing this
     query = equity_query(resolved.measure.id, resolved.period)
-    # A picker's view is asked for by the URL written for it.
-    state = view_state(resolved, asked or parse_query(query))
+    # A picker's view is what the URL written for it asks for.
+    state = view_state(resolved, asked or (resolved.measure.id, resolved.period))
     period_opts, period_value, earlier, later = _period_controls(resolved)
     return (
         no_update if trigger == ids.url or query == (search or "") else query,
