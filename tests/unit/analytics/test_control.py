@@ -184,3 +184,15 @@ def test_xmr017_chance_runs_rarely_split_the_chart():
         counts = np.random.default_rng(seed).poisson(3, 200).astype(float)
         splits += len(xmr(make_series(counts, "week"), "week").phases) > 1
     assert splits <= 4
+
+
+def test_xmr018_limits_crossed_by_clipping_report_the_rule_once():
+    # Values far below a natural lower bound of 0 (bad data): the upper limit falls below
+    # the clipped lower one, so the last value lies beyond both. It is one signal, its
+    # rule named once (it was listed twice).
+    chart = xmr(make_series([-50.0, -52.0] * 10 + [-20.0]), "month", bounds=(0.0, None))
+    phase = chart.phases[0]
+    assert phase.upper < -20.0 < phase.lower == 0.0
+    last = chart.signals[-1]
+    assert last.value == -20.0 and last.side == "above"
+    assert last.rules.count("beyond_limits") == 1

@@ -17,7 +17,14 @@ from scipy import stats
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
 import analytics.forecast as forecast
-from analytics.control import xmr
+from analytics.control import (
+    RULES,
+    _first_sustained_run,
+    _rule_signals,
+    _sides,
+    xmr,
+)
+from analytics.control import RUN_LENGTH as RUN
 from analytics.periods import positions, regular_panel, regular_values
 from analytics.trend import (
     _window_tests,
@@ -245,3 +252,86 @@ def test_fst012_seasonality_of_a_panel_equals_one_series_at_a_time(frequency, pe
     flags = seasonal_flags(grids, period)
     assert flags == {gid: is_seasonal(grid.to_numpy(), period) for gid, grid in grids.items()}
     assert set(flags.values()) == {True, False}  # the test sees both kinds
+
+
+def _plain_rule_signals(values, centre, sigma, lower, upper):
+    """Each rule value by value, straight from its definition (the fast path: all at once)."""
+    dev, side = values - centre, _sides(values, centre)
+    out = []
+    for i in range(len(values)):
+        hits = []  # (rule, side) in RULES order
+        if values[i] > upper or values[i] < lower:
+            hits.append(("beyond_limits", "above" if values[i] > upper else "below"))
+        windows = [("run_of_eight", None, RUN, RUN)]
+        if sigma > 0:
+            windows = [("two_of_three_beyond_2sigma", 2.0, 2, 3)]
+            windows += [("four_of_five_beyond_1sigma", 1.0, 4, 5), ("run_of_eight", None, RUN, RUN)]
+        for rule, zone, need, width in windows:
+            for sign, name in ((1, "above"), (-1, "below")):
+                window = range(i - width + 1, i + 1)
+                if window.start < 0:
+                    continue
+                hit = [
+                    side[k] == sign if zone is None else sign * dev[k] > zone * sigma
+                    for k in window
+                ]
+                if hit[-1] and sum(hit) >= need:
+                    hits.append((rule, name))
+        if hits:
+            out.append((i, tuple(rule for rule, _ in hits), hits[0][1]))
+    return out
+
+
+def _plain_first_sustained_run(values, centre, sigma, start, earliest, min_points):
+    """The run search value by value (the fast path finds the runs with numpy)."""
+    side, n, i = _sides(values, centre), len(values), start
+    while i < n:
+        j = i
+        while j + 1 < n and side[j + 1] == side[i]:
+            j += 1
+        r = max(i, earliest)
+        if side[i] != 0 and j - i + 1 >= RUN and r <= j and n - r >= min_points:
+            later = values[max(r, i + RUN) :][:20]
+            if len(later) >= 4 and (np.mean(later) - centre) * side[i] > 3 * sigma / np.sqrt(
+                len(later)
+            ):
+                return r, int(side[i])
+        i = j + 1
+    return None
+
+
+def test_fst013_xmr_rules_and_shift_search_equal_the_plain_loops():
+    rng = np.random.default_rng(14)
+    for trial in range(300):
+        n = int(rng.integers(1, 90))
+        kind = trial % 4
+        if kind == 0:
+            values = rng.normal(10, 2, n)
+        elif kind == 1:
+            values = rng.poisson(2, n).astype(float)  # ties and values on the centre line
+        elif kind == 2:
+            values = np.r_[rng.normal(10, 1, n // 2), rng.normal(13, 1, n - n // 2)]
+        else:
+            values = 10 + 0.08 * np.arange(n) + rng.normal(0, 0.5, n)
+        centre = float(np.mean(values[:20]))
+        sigma = float(rng.choice([0.0, 0.5, 1.5]))
+        lower, upper = centre - 3 * sigma, centre + 3 * sigma
+        assert _rule_signals(values, centre, sigma, lower, upper) == _plain_rule_signals(
+            values, centre, sigma, lower, upper
+        )
+        start = int(rng.integers(0, max(n, 1)))
+        args = (values, centre, max(sigma, 0.1), start, start + 12, 12)
+        assert _first_sustained_run(*args) == _plain_first_sustained_run(*args)
+
+
+def test_fst014_xmr_points_are_built_on_first_read():
+    rng = np.random.default_rng(15)
+    values = np.r_[rng.normal(10, 1, 40), np.nan, rng.normal(14, 1, 40)]
+    series = pd.Series(values, index=pd.date_range("2019-01-01", periods=81, freq="MS"))
+    chart = xmr(series, "month")
+    assert "points" not in vars(chart)  # nothing built yet: the refresh never reads them
+    points = chart.points
+    assert list(points["period"]) == list(series.dropna().index)
+    assert points["period"].dtype == series.index.dtype
+    assert chart.points is points
+    assert {s.rule for s in chart.signals} <= set(RULES)
