@@ -503,18 +503,25 @@ def _sim_kwargs(seed: int) -> dict:
 
 
 def _ets_bands(res, n: int, steps: int, seed: int) -> dict[str, np.ndarray]:
+    """Mean and 80%/95% bands: ``summary_frame(alpha)``'s ``mean``, ``pi_lower`` and
+    ``pi_upper``, computed as ``PredictionResults.pred_int`` computes them but on arrays
+    (its frames cost twice the prediction)."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        pred = res.get_prediction(start=n, end=n + steps - 1, **_sim_kwargs(seed))
-        f80 = pred.summary_frame(alpha=0.20)
-        f95 = pred.summary_frame(alpha=0.05)
-    return {
-        "mean": np.asarray(f80["mean"], dtype=float),
-        "lo80": np.asarray(f80["pi_lower"], dtype=float),
-        "hi80": np.asarray(f80["pi_upper"], dtype=float),
-        "lo95": np.asarray(f95["pi_lower"], dtype=float),
-        "hi95": np.asarray(f95["pi_upper"], dtype=float),
-    }
+        wrapped = res.get_prediction(start=n, end=n + steps - 1, **_sim_kwargs(seed))
+        pred = getattr(wrapped, "_results", wrapped)  # the wrapper would re-index arrays
+        mean = np.asarray(pred.predicted_mean, dtype=float)
+        bands = {"mean": mean}
+        for level, alpha in ((80, 0.20), (95, 0.05)):
+            if pred.method == "simulated":
+                paths = np.asarray(pred.simulation_results, dtype=float)
+                lower = np.quantile(paths, alpha / 2, axis=1)
+                upper = np.quantile(paths, 1 - alpha / 2, axis=1)
+            else:
+                half = stats.norm.ppf(1 - alpha / 2) * np.sqrt(np.asarray(pred.forecast_variance))
+                lower, upper = mean - half, mean + half
+            bands[f"lo{level}"], bands[f"hi{level}"] = lower, upper
+    return bands
 
 
 def _ets_paths(res, steps: int, n_paths: int, seed: int) -> np.ndarray:

@@ -175,7 +175,11 @@ def same_period_last_year(period: pd.Timestamp | date, frequency: str) -> pd.Tim
     ts = pd.Timestamp(period)
     if frequency in ("day", "week"):
         return ts - pd.Timedelta(days=364)
-    return ts - pd.DateOffset(years=1)
+    # ts - DateOffset(years=1), which moves 29 February to the 28th, without its cost.
+    try:
+        return ts.replace(year=ts.year - 1)
+    except ValueError:  # 29 February
+        return ts.replace(year=ts.year - 1, day=28)
 
 
 def fiscal_year_start(day: date | pd.Timestamp, fiscal_year_start_month: int) -> date:
@@ -304,7 +308,8 @@ def regular_values(series: pd.DataFrame | pd.Series, frequency: str) -> pd.Serie
     """
     if isinstance(series, pd.Series):
         if isinstance(series.index, pd.DatetimeIndex) and series.index.freq is not None:
-            return series.astype(float)
+            # (Copy-on-write: callers cannot change the caller's series through this one.)
+            return series if series.dtype == np.float64 else series.astype(float)
         series = series.rename("value").rename_axis("period").reset_index()
     grid = regular_series(series, frequency)
     if "value" not in grid.columns:
@@ -408,7 +413,8 @@ def positions(index: pd.DatetimeIndex, frequency: str) -> np.ndarray:
         return np.array([], dtype=float)
     # Whole days and calendar months from the first date, in numpy (pandas index
     # arithmetic costs more than the trend statistics that use these).
-    stamps = np.asarray(pd.DatetimeIndex(index).tz_localize(None))
+    index = pd.DatetimeIndex(index)
+    stamps = (index if index.tz is None else index.tz_localize(None)).to_numpy()
     if frequency in ("day", "week"):
         days = ((stamps - stamps[0]) // np.timedelta64(1, "D")).astype(float)
         return days if frequency == "day" else days / 7.0

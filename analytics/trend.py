@@ -655,8 +655,9 @@ def trend_summary(
     test_name = "seasonal_kendall" if use_seasonal else "mann_kendall"
     yw = y[-w:]
     n = int(np.isfinite(yw).sum())
-    start = idx[-len(yw)] if len(yw) else None
-    end = idx[-1] if len(idx) else None
+    stamps = idx.to_numpy()  # Timestamps boxed from it: indexing the index costs more
+    start = pd.Timestamp(stamps[-len(yw)]) if len(yw) else None
+    end = pd.Timestamp(stamps[-1]) if len(idx) else None
     if n < min_points:
         return TrendResult(
             verdict="insufficient_data",
@@ -734,18 +735,24 @@ def period_changes(series: pd.DataFrame | pd.Series, frequency: str, direction: 
     ``(latest - earlier) / |earlier|`` (None when earlier is 0); ``assessment`` is
     ``better``/``worse``/``unchanged`` by the measure's direction (None when neutral).
     """
-    frame = regular_values(series, frequency)
+    grid = regular_values(series, frequency)
     none = PeriodChange(None, None, None, None, None)
-    observed = np.flatnonzero(frame.notna().to_numpy())
+    # On the grid's arrays: this runs for every neighbourhood of every measure.
+    values = grid.to_numpy(dtype=float)
+    stamps = grid.index.to_numpy()
+    observed = np.flatnonzero(~np.isnan(values))
     if len(observed) == 0:
         return Changes(None, None, none, none)
-    frame = frame.iloc[: observed[-1] + 1]
-    latest_period = frame.index[-1]
-    latest = float(frame.iloc[-1])
-    prev_period = frame.index[-2] if len(frame) > 1 else None
-    prev = float(frame.iloc[-2]) if prev_period is not None else None
-    vs_prev = _compare(latest, prev_period, prev, direction) if prev_period is not None else none
+    last = int(observed[-1])
+    latest_period = pd.Timestamp(stamps[last])
+    latest = float(values[last])
+    if last > 0:
+        prev_period = pd.Timestamp(stamps[last - 1])
+        vs_prev = _compare(latest, prev_period, float(values[last - 1]), direction)
+    else:
+        vs_prev = none
     ly_period = same_period_last_year(latest_period, frequency)
-    ly = frame.get(ly_period)
-    vs_ly = _compare(latest, ly_period, None if ly is None else float(ly), direction)
+    at = int(np.searchsorted(stamps, ly_period.to_datetime64()))
+    ly = float(values[at]) if at < last and stamps[at] == ly_period.to_datetime64() else None
+    vs_ly = _compare(latest, ly_period, ly, direction)
     return Changes(latest_period, latest, vs_prev, vs_ly)

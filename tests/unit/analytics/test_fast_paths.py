@@ -335,3 +335,24 @@ def test_fst014_xmr_points_are_built_on_first_read():
     assert points["period"].dtype == series.index.dtype
     assert chart.points is points
     assert {s.rule for s in chart.signals} <= set(RULES)
+
+
+def test_fst015_forecast_bands_are_statsmodels_summary_frames():
+    rng = np.random.default_rng(16)
+    t = np.arange(72)
+    y = 50 + 0.2 * t + 5 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 2, 72)
+    specs = forecast.candidate_specs(y, 12)
+    assert {s.error for s in specs} == {"add", "mul"}  # analytic and simulated intervals
+    for spec in specs[::3]:
+        res = forecast._fit_ets(y, spec, 12)
+        bands = forecast._ets_bands(res, 72, 12, seed=4)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pred = res.get_prediction(start=72, end=83, **forecast._sim_kwargs(4))
+            frames = {
+                level: pred.summary_frame(alpha=alpha) for level, alpha in ((80, 0.2), (95, 0.05))
+            }
+        np.testing.assert_array_equal(bands["mean"], frames[80]["mean"].to_numpy())
+        for level, frame in frames.items():
+            np.testing.assert_array_equal(bands[f"lo{level}"], frame["pi_lower"].to_numpy())
+            np.testing.assert_array_equal(bands[f"hi{level}"], frame["pi_upper"].to_numpy())
