@@ -22,6 +22,7 @@ from scipy import optimize, stats
 from statsmodels.tools import eval_measures
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel, ETSResults, ETSResultsWrapper
 
+from analytics.ets_kernel import smooth_rows
 from analytics.periods import forecast_horizon, grid_after, regular_series, season_length
 from analytics.trend import is_seasonal
 
@@ -283,10 +284,13 @@ def _lbfgs_params(model: ETSModel, start_params, maxiter: int) -> np.ndarray:
     log-likelihood per observation, computed exactly as statsmodels computes it, with
     its parameter transformation, bounds and start values, its tolerances, and scipy's
     forward-difference gradient (absolute step 1e-8; a step that would leave the bounds
-    is flipped, as in ``scipy.optimize.approx_derivative``). The bookkeeping is leaner —
-    the Cython smoother is called directly, about twice as fast per evaluation — and
-    L-BFGS-B keeps 20 correction pairs (:data:`_LBFGS_OPTIONS`). With ``maxcor=10`` the
-    parameters are bit for bit those of ``ETSModel.fit``.
+    is flipped, as in ``scipy.optimize.approx_derivative``). The bookkeeping is leaner:
+    the value and the gradient's steps (one smoother pass each) run in one compiled call
+    (:func:`analytics.ets_kernel.smooth_rows`, statsmodels' smoother transcribed; the
+    Cython smoother, called directly, for a multiplicative trend), about three times
+    as fast as statsmodels' own fit per iteration, and L-BFGS-B keeps 20 correction
+    pairs (:data:`_LBFGS_OPTIONS`). With ``maxcor=10`` the parameters are bit for bit
+    those of ``ETSModel.fit``.
     """
     start = model.start_params if start_params is None else np.asarray(start_params)
     internal = model._convert_and_bound_start_params(start)
@@ -326,9 +330,29 @@ def _lbfgs_params(model: ETSModel, start_params, maxiter: int) -> np.ndarray:
         return -llf / nobs
 
     bounded = not np.all(np.isneginf(lb) & np.isposinf(ub))
+    k = int(free.sum())
+    compiled = model.trend != "mul"  # the smoothers analytics.ets_kernel has
+    if compiled:
+        points = np.empty((k + 1, k))
+        yhats = np.zeros((k + 1, nobs))
+        diagonal = (np.arange(1, k + 1), np.arange(k))
+        season_mul = model.seasonal == "mul"
+
+    def objectives(rows: np.ndarray) -> np.ndarray:
+        """``objective`` of each row, all smoother passes in one compiled call; the rest
+        is the same elementwise arithmetic and the same per-row (pairwise) sums."""
+        smooth_rows(
+            rows, data, yhats, xhat, is_fixed, fixed_values, use_beta_star, use_gamma_star,
+            season_mul,
+        )  # fmt: skip
+        res = (data - yhats) / yhats if multiplicative else data - yhats
+        llf = -nobs / 2 * (np.log(2 * np.pi * (add(res**2, axis=1) / nobs)) + 1)
+        if multiplicative:
+            yhats[yhats == 0] = 1e-32
+            llf -= add(np.log(np.abs(yhats)), axis=1)
+        return -llf / nobs
 
     def objective_and_gradient(x: np.ndarray) -> tuple[float, np.ndarray]:
-        f0 = objective(x)
         h = np.full_like(x, _FD_STEP)
         tiny = ((x + h) - x) == 0  # huge |x|: fall back to a relative step, as scipy does
         if tiny.any():
@@ -343,6 +367,13 @@ def _lbfgs_params(model: ETSModel, start_params, maxiter: int) -> np.ndarray:
             h[forward] = upper_dist[forward]
             backward = (upper_dist < lower_dist) & ~fitting
             h[backward] = -lower_dist[backward]
+        if compiled:
+            # Row 0 is x; row i + 1 is x with x[i] stepped to x[i] + h[i].
+            points[:] = x
+            points[diagonal] = x + h
+            f = objectives(points)
+            return f[0], (f[1:] - f[0]) / (points[diagonal] - x)
+        f0 = objective(x)
         grad = np.empty_like(x)
         step = x.copy()
         for i in range(len(x)):

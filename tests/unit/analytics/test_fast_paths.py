@@ -25,6 +25,7 @@ from analytics.control import (
     xmr,
 )
 from analytics.control import RUN_LENGTH as RUN
+from analytics.ets_kernel import smooth_rows
 from analytics.periods import positions, regular_panel, regular_values
 from analytics.trend import (
     _window_tests,
@@ -194,6 +195,7 @@ def test_fst009_direct_fit_is_statsmodels_fit_bit_for_bit(monkeypatch):
         forecast.ETSSpec("mul", "add", True, None),
         forecast.ETSSpec("add", "add", False, "add", 12),
         forecast.ETSSpec("mul", None, False, "mul", 12),
+        forecast.ETSSpec("mul", "mul", False, None),  # no compiled smoother: the Python path
     ):
         fast = forecast._fit_params(forecast._ets_model(y, spec, 12))
         np.testing.assert_array_equal(fast, _statsmodels_fit(y, spec))
@@ -356,3 +358,30 @@ def test_fst015_forecast_bands_are_statsmodels_summary_frames():
         for level, frame in frames.items():
             np.testing.assert_array_equal(bands[f"lo{level}"], frame["pi_lower"].to_numpy())
             np.testing.assert_array_equal(bands[f"hi{level}"], frame["pi_upper"].to_numpy())
+
+
+def test_fst016_compiled_smoother_is_statsmodels_smoother_bit_for_bit():
+    rng = np.random.default_rng(17)
+    t = np.arange(90)
+    y = 80 + 0.4 * t + 6 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 2, 90)
+    for spec in forecast.candidate_specs(y, 12):  # additive and multiplicative seasons
+        model = forecast._ets_model(y, spec, 12)
+        bounds = np.array(model._setup_bounds(), dtype=float)
+        fixed = bounds[:, 0] == bounds[:, 1]
+        fixed_values = np.where(fixed, bounds[:, 0], 0.0)
+        start = model._convert_and_bound_start_params(np.asarray(model.start_params))[~fixed]
+        rows = np.clip(start * (1 + rng.normal(0, 0.02, (4, len(start)))), *bounds[~fixed].T)
+        stars = ("smoothing_trend" not in model.bounds, "smoothing_seasonal" not in model.bounds)
+        states = model._k_states_internal
+        compiled = np.zeros((4, len(y)))
+        smooth_rows(
+            rows, y, compiled, np.zeros((len(y), states)), fixed.astype(np.int64),
+            fixed_values, *stars, spec.seasonal == "mul",
+        )  # fmt: skip
+        for row, got in zip(rows, compiled, strict=True):
+            expected = np.zeros(len(y))
+            model._smoothing_func(
+                row.copy(), y, expected, np.zeros((len(y), states)), fixed.astype(np.int64),
+                fixed_values, *stars,
+            )  # fmt: skip
+            np.testing.assert_array_equal(got, expected)
