@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")  # IEEE inf/nan on division by zero, as in C
 def smooth_rows(
     rows: np.ndarray,
     y: np.ndarray,

@@ -241,6 +241,26 @@ class _ETSModel(ETSModel):
     def _res_classes(self):
         return {"fit": (_ETSResults, ETSResultsWrapper)}
 
+    @property
+    def _param_names(self):
+        # statsmodels builds this list on every access (twice per ``param_names``),
+        # thousands of times per fit through its start-value and bound conversions. The
+        # names depend only on the model's structure, fixed when it is built.
+        structure = (
+            self.has_trend,
+            self.has_seasonal,
+            self.damped_trend,
+            self.initialization_method,
+            self.seasonal_periods,
+        )
+        cached = self.__dict__.get("_param_names_cache")
+        if cached is None or cached[0] != structure:
+            cached = self.__dict__["_param_names_cache"] = (
+                structure,
+                tuple(ETSModel._param_names.fget(self)),
+            )
+        return list(cached[1])
+
 
 def _ets_model(y: np.ndarray, spec: ETSSpec, m: int) -> ETSModel:
     return _ETSModel(
