@@ -78,3 +78,43 @@ def smooth_rows(
                 )
             for j in range(3, 2 + m):
                 xhat[i, j] = xhat[prev, j - 1]
+
+
+@njit(cache=True, error_model="numpy")
+def forward_points(
+    x: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    bounded: bool,
+    step: float,
+    points: np.ndarray,
+    denominators: np.ndarray,
+) -> None:
+    """The points of a forward-difference gradient at ``x``: row 0 is ``x``, row
+    ``i + 1`` is ``x`` with ``x[i]`` moved by its step, and ``denominators[i]`` is that
+    move as stored. The steps are those of :func:`analytics.forecast._forward_steps`
+    (scipy's ``approx_derivative`` rules), element by element."""
+    k = x.shape[0]
+    root_eps = np.finfo(np.float64).eps ** 0.5
+    for i in range(k):
+        points[0, i] = x[i]
+    for i in range(k):
+        h = step
+        if (x[i] + h) - x[i] == 0:  # huge |x|: a relative step
+            sign = 1.0 if x[i] >= 0 else -1.0
+            h = root_eps * sign * np.maximum(1.0, np.abs(x[i]))
+        if bounded:
+            lower_dist, upper_dist = x[i] - lower[i], upper[i] - x[i]
+            violated = (x[i] + h < lower[i]) or (x[i] + h > upper[i])
+            fitting = np.abs(h) <= np.maximum(lower_dist, upper_dist)
+            if violated and fitting:
+                h = h * -1
+            if not fitting:
+                if upper_dist >= lower_dist:
+                    h = upper_dist
+                elif upper_dist < lower_dist:
+                    h = -lower_dist
+        for j in range(k):
+            points[i + 1, j] = x[j]
+        points[i + 1, i] = x[i] + h
+        denominators[i] = points[i + 1, i] - x[i]

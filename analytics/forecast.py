@@ -22,7 +22,7 @@ from scipy import optimize, stats
 from statsmodels.tools import eval_measures
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel, ETSResults, ETSResultsWrapper
 
-from analytics.ets_kernel import smooth_rows
+from analytics.ets_kernel import forward_points, smooth_rows
 from analytics.periods import forecast_horizon, grid_after, regular_series, season_length
 from analytics.trend import is_seasonal
 
@@ -353,9 +353,8 @@ def _lbfgs_params(model: ETSModel, start_params, maxiter: int) -> np.ndarray:
     k = int(free.sum())
     compiled = model.trend != "mul"  # the smoothers analytics.ets_kernel has
     if compiled:
-        points = np.empty((k + 1, k))
+        points, denominators = np.empty((k + 1, k)), np.empty(k)
         yhats = np.zeros((k + 1, nobs))
-        diagonal = (np.arange(1, k + 1), np.arange(k))
         season_mul = model.seasonal == "mul"
 
     def objectives(rows: np.ndarray) -> np.ndarray:
@@ -373,26 +372,11 @@ def _lbfgs_params(model: ETSModel, start_params, maxiter: int) -> np.ndarray:
         return -llf / nobs
 
     def objective_and_gradient(x: np.ndarray) -> tuple[float, np.ndarray]:
-        h = np.full_like(x, _FD_STEP)
-        tiny = ((x + h) - x) == 0  # huge |x|: fall back to a relative step, as scipy does
-        if tiny.any():
-            sign = np.where(x >= 0, 1.0, -1.0)
-            h[tiny] = (np.finfo(float).eps ** 0.5 * sign * np.maximum(1.0, np.abs(x)))[tiny]
-        if bounded:
-            lower_dist, upper_dist = x - lb, ub - x
-            violated = ((x + h) < lb) | ((x + h) > ub)
-            fitting = np.abs(h) <= np.maximum(lower_dist, upper_dist)
-            h[violated & fitting] *= -1
-            forward = (upper_dist >= lower_dist) & ~fitting
-            h[forward] = upper_dist[forward]
-            backward = (upper_dist < lower_dist) & ~fitting
-            h[backward] = -lower_dist[backward]
         if compiled:
-            # Row 0 is x; row i + 1 is x with x[i] stepped to x[i] + h[i].
-            points[:] = x
-            points[diagonal] = x + h
+            forward_points(x, lb, ub, bounded, _FD_STEP, points, denominators)
             f = objectives(points)
-            return f[0], (f[1:] - f[0]) / (points[diagonal] - x)
+            return f[0], (f[1:] - f[0]) / denominators
+        h = _forward_steps(x, lb, ub, bounded)
         f0 = objective(x)
         grad = np.empty_like(x)
         step = x.copy()
@@ -419,6 +403,28 @@ def _lbfgs_params(model: ETSModel, start_params, maxiter: int) -> np.ndarray:
     if use_gamma_star:
         fitted[2] *= 1 - fitted[0]
     return model._model_params(fitted)
+
+
+def _forward_steps(
+    x: np.ndarray, lower: np.ndarray, upper: np.ndarray, bounded: bool
+) -> np.ndarray:
+    """The steps of scipy's forward-difference gradient at ``x`` (``approx_derivative``
+    with an absolute step of :data:`_FD_STEP`), within the bounds."""
+    h = np.full_like(x, _FD_STEP)
+    tiny = ((x + h) - x) == 0  # huge |x|: fall back to a relative step, as scipy does
+    if tiny.any():
+        sign = np.where(x >= 0, 1.0, -1.0)
+        h[tiny] = (np.finfo(float).eps ** 0.5 * sign * np.maximum(1.0, np.abs(x)))[tiny]
+    if bounded:
+        lower_dist, upper_dist = x - lower, upper - x
+        violated = ((x + h) < lower) | ((x + h) > upper)
+        fitting = np.abs(h) <= np.maximum(lower_dist, upper_dist)
+        h[violated & fitting] *= -1
+        forward = (upper_dist >= lower_dist) & ~fitting
+        h[forward] = upper_dist[forward]
+        backward = (upper_dist < lower_dist) & ~fitting
+        h[backward] = -lower_dist[backward]
+    return h
 
 
 def _aicc(model: ETSModel, params: np.ndarray) -> float:

@@ -25,7 +25,7 @@ from analytics.control import (
     xmr,
 )
 from analytics.control import RUN_LENGTH as RUN
-from analytics.ets_kernel import smooth_rows
+from analytics.ets_kernel import forward_points, smooth_rows
 from analytics.periods import positions, regular_panel, regular_values
 from analytics.trend import (
     _window_tests,
@@ -385,3 +385,22 @@ def test_fst016_compiled_smoother_is_statsmodels_smoother_bit_for_bit():
                 fixed_values, *stars,
             )  # fmt: skip
             np.testing.assert_array_equal(got, expected)
+
+
+def test_fst017_compiled_gradient_steps_are_scipys_steps():
+    rng = np.random.default_rng(18)
+    k = 6
+    lower = np.array([1e-4, 1e-4, 0.8, -np.inf, -np.inf, 0.0])
+    upper = np.array([0.9999, 0.9999, 0.98, np.inf, np.inf, 1e-9])
+    for _ in range(200):
+        x = np.clip(rng.uniform(-1, 1, k) * rng.choice([1.0, 1e3, 1e12], k), lower, upper)
+        on_bound = rng.random(k) < 0.3
+        x[on_bound] = np.clip(upper, -1e12, 1e12)[on_bound]
+        for bounded in (True, False):
+            points, denominators = np.empty((k + 1, k)), np.empty(k)
+            forward_points(x, lower, upper, bounded, forecast._FD_STEP, points, denominators)
+            h = forecast._forward_steps(x, lower, upper, bounded)
+            expected = np.tile(x, (k + 1, 1))
+            expected[np.arange(1, k + 1), np.arange(k)] = x + h
+            np.testing.assert_array_equal(points, expected)
+            np.testing.assert_array_equal(denominators, (x + h) - x)
