@@ -203,14 +203,20 @@ def _first_sustained_run(
     return None
 
 
-#: The rules' names in :data:`RULES` order, and the zone (in sigmas), count and window
-#: of each windowed rule; ``None``: the side of the centre line.
+#: The rules' names in :data:`RULES` order; for each windowed rule, its row in
+#: :func:`_rule_signals`' table of hits (above and below the centre line take two rows),
+#: and its count and window.
 _RULE_NAMES = tuple(RULES)
 _WINDOWED = (
-    ("two_of_three_beyond_2sigma", 2.0, 2, 3),
-    ("four_of_five_beyond_1sigma", 1.0, 4, 5),
-    ("run_of_eight", None, RUN_LENGTH, RUN_LENGTH),
+    ("two_of_three_beyond_2sigma", 0, 2, 3),
+    ("four_of_five_beyond_1sigma", 2, 4, 5),
+    ("run_of_eight", 4, RUN_LENGTH, RUN_LENGTH),
 )
+#: The rules named by each combination of fired rules (bit k: rule k of RULES).
+_RULE_SETS = [
+    tuple(name for k, name in enumerate(_RULE_NAMES) if code >> k & 1)
+    for code in range(1 << len(_RULE_NAMES))
+]
 
 
 def _rule_signals(
@@ -222,39 +228,41 @@ def _rule_signals(
     A value fires a rule on one side only: a windowed rule counts the value itself.
     """
     n = len(values)
+    dev = values - centre
+    side = _sides(values, centre)
+    # Rows: beyond 2 sigma above / below, beyond 1 sigma above / below, on the side
+    # above / below the centre line. Window sums of each row from one running sum.
+    hits = np.zeros((6, n), dtype=bool)
+    if sigma > 0:
+        hits[0], hits[1] = dev > 2.0 * sigma, -dev > 2.0 * sigma
+        hits[2], hits[3] = dev > 1.0 * sigma, -dev > 1.0 * sigma
+    hits[4], hits[5] = side == 1, side == -1
+    running = np.zeros((6, n + 1), dtype=np.int64)
+    np.cumsum(hits, axis=1, out=running[:, 1:])
     fired = np.zeros((len(_RULE_NAMES), n), dtype=bool)
     above = np.zeros((len(_RULE_NAMES), n), dtype=bool)
     fired[0] = (values > upper) | (values < lower)
     above[0] = values > upper
-    dev = values - centre
-    side = _sides(values, centre)
-    for rule, zone, need, width in _WINDOWED:
-        if n < width or (zone is not None and not sigma > 0):
+    for k, (_, row, need, width) in enumerate(_WINDOWED, start=1):
+        if n < width:
             continue
-        row = _RULE_NAMES.index(rule)
-        for sign in (1, -1):
-            hit = side == sign if zone is None else sign * dev > zone * sigma
-            # Window sums of the hits (the counts np.convolve with ones would give).
-            counts = np.zeros(n + 1, dtype=np.int64)
-            np.cumsum(hit, out=counts[1:])
-            counts = counts[width:] - counts[:-width]
-            fires = np.zeros(n, dtype=bool)
-            fires[width - 1 :] = (counts >= need) & hit[width - 1 :]
-            fired[row] |= fires
-            if sign == 1:
-                above[row] = fires
+        pair = slice(row, row + 2)
+        counts = running[pair, width:] - running[pair, :-width]
+        fires = (counts >= need) & hits[pair, width - 1 :]
+        fired[k, width - 1 :] = fires[0] | fires[1]
+        above[k, width - 1 :] = fires[0]
     signalling = np.flatnonzero(fired.any(axis=0))
-    out = []
-    for i, rules_fired, rules_above in zip(
-        signalling.tolist(),
-        fired[:, signalling].T.tolist(),
-        above[:, signalling].T.tolist(),
-        strict=True,
-    ):
-        rules = tuple(name for name, hit in zip(_RULE_NAMES, rules_fired, strict=True) if hit)
-        first = rules_fired.index(True)
-        out.append((i, rules, "above" if rules_above[first] else "below"))
-    return out
+    if not len(signalling):
+        return []
+    codes = (fired[:, signalling] * (1 << np.arange(len(_RULE_NAMES)))[:, None]).sum(axis=0)
+    first = fired[:, signalling].argmax(axis=0)
+    first_above = above[first, signalling]
+    return [
+        (i, _RULE_SETS[code], "above" if up else "below")
+        for i, code, up in zip(
+            signalling.tolist(), codes.tolist(), first_above.tolist(), strict=True
+        )
+    ]
 
 
 def xmr(

@@ -122,7 +122,7 @@ def _control_block(chart: ControlChart, direction: str) -> dict:
     favourable = {side: _favourable(side, direction) for side in ("above", "below")}
     signals = [
         {
-            "period": to_jsonable(s.period),
+            "period": None if s.period is pd.NaT else s.period.date().isoformat(),
             "value": to_jsonable(s.value),
             "rule": s.rule,
             "rules": list(s.rules),
