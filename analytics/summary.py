@@ -283,7 +283,8 @@ def _guard(errors: dict, name: str, fn, *args, **kwargs):
 
 
 def _base_entry(geography_id: str, meta: MeasureMeta, series: pd.DataFrame, as_of, fy_month):
-    obs = series[series["value"].notna()]
+    observed = series["value"].notna().to_numpy()
+    obs = series if observed.all() else series[observed]  # (most series have no gaps)
     entry: dict = {
         "schema_version": SCHEMA_VERSION,
         "geography_id": geography_id,
@@ -357,10 +358,10 @@ def _series_stats(
     if chart is not None:
         entry["control"] = _control_block(chart, meta.direction)
         entry["has_new_signal"] = entry["control"]["has_new_signal"]
-    latest = obs.iloc[-1]
-    current = active_target(targets, latest["period"])
+    latest_period, latest_value = obs["period"].iloc[-1], float(obs["value"].iloc[-1])
+    current = active_target(targets, latest_period)
     status = target_status(
-        float(latest["value"]),
+        latest_value,
         current.value if current else None,
         current.tolerance if current else 0.0,
         meta.direction,
@@ -369,7 +370,7 @@ def _series_stats(
     entry["target"] = {
         "status": status,
         "current": _target_dict(current),
-        "gap": to_jsonable(float(latest["value"]) - current.value) if current else None,
+        "gap": to_jsonable(latest_value - current.value) if current else None,
     }
 
 

@@ -28,6 +28,7 @@ from analytics.control import RUN_LENGTH as RUN
 from analytics.ets_kernel import forward_points, smooth_rows
 from analytics.periods import positions, regular_panel, regular_values
 from analytics.trend import (
+    _kruskal_pvalue,
     _window_tests,
     is_seasonal,
     mann_kendall,
@@ -404,3 +405,13 @@ def test_fst017_compiled_gradient_steps_are_scipys_steps():
             expected[np.arange(1, k + 1), np.arange(k)] = x + h
             np.testing.assert_array_equal(points, expected)
             np.testing.assert_array_equal(denominators, (x + h) - x)
+
+
+def test_fst018_kruskal_p_value_is_scipys_bit_for_bit():
+    rng = np.random.default_rng(19)
+    for trial in range(400):
+        groups = []
+        for _ in range(int(rng.integers(2, 53))):
+            values = rng.normal(size=int(rng.integers(1, 12))) * 10.0 ** rng.integers(-3, 6)
+            groups.append(np.round(values, 1) if trial % 3 == 0 else values)  # ties
+        assert _kruskal_pvalue(groups) == stats.kruskal(*groups).pvalue
