@@ -14,7 +14,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     WEB_CONCURRENCY=2 \
     FORWARDED_ALLOW_IPS="*" \
     # Without STATROOM_DATABASE_URL the app keeps a SQLite file in the volume below.
-    STATROOM_DATABASE_URL=sqlite:////app/instance/statroom.db
+    STATROOM_DATABASE_URL=sqlite:////app/instance/statroom.db \
+    # numba caches the refresh's compiled forecast kernel here (the code is read-only).
+    NUMBA_CACHE_DIR=/tmp/statroom-numba
 
 WORKDIR /app
 

@@ -10,6 +10,9 @@ questions. Everything here is pure: no I/O.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 
@@ -242,6 +245,28 @@ def snap_to_grid(periods: pd.Series | pd.DatetimeIndex, frequency: str) -> pd.Da
     return idx
 
 
+#: Grids already computed in a :func:`shared_grids` block: id(frame) → (frame, grid).
+_shared: ContextVar[dict[tuple[int, str], tuple[pd.DataFrame, pd.DataFrame]] | None] = ContextVar(
+    "statroom_shared_grids", default=None
+)
+
+
+@contextmanager
+def shared_grids() -> Iterator[None]:
+    """Within the block, :func:`regular_series` grids each frame once per frequency.
+
+    A measure's summary puts its citywide series on the grid for several statistics (the
+    control chart, the forecast, the target outlook…), several milliseconds each time.
+    The frames passed in must not change inside the block; each caller gets its own
+    (copy-on-write) copy of the grid.
+    """
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
 def regular_series(
     frame: pd.DataFrame,
     frequency: str,
@@ -272,6 +297,22 @@ def regular_series(
         is anchored on the most common weekday of the data, quarterly and yearly grids on
         the month of the latest period.
     """
+    shared = _shared.get()
+    if shared is None or value != "value" or as_of is not None:
+        return _regular_series(frame, frequency, value=value, as_of=as_of)
+    known = shared.get((id(frame), frequency))
+    if known is None or known[0] is not frame:  # (the frame is held, so its id is its own)
+        known = shared[id(frame), frequency] = (frame, _regular_series(frame, frequency))
+    return known[1].copy(deep=False)
+
+
+def _regular_series(
+    frame: pd.DataFrame,
+    frequency: str,
+    *,
+    value: str = "value",
+    as_of: date | pd.Timestamp | None = None,
+) -> pd.DataFrame:
     cols = [c for c in (value, "numerator", "denominator") if c in frame.columns]
     if frame.empty:
         empty = pd.DataFrame(columns=cols, index=pd.DatetimeIndex([], name="period"))

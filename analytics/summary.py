@@ -33,6 +33,7 @@ from analytics.periods import (
     regular_series,
     regular_values,
     season_length,
+    shared_grids,
 )
 from analytics.targets import (
     MAX_HORIZONS_AHEAD,
@@ -458,6 +459,21 @@ def summarize_measure(
         and their own row of the equity cross-section, but no forecast (see
         :func:`forecast_for_series`). Keys are listed in ``docs/methodology.md``.
     """
+    with shared_grids():  # the citywide series is gridded once for all its statistics
+        return _summarize_measure(
+            meta, citywide, panel, geographies, targets, as_of, fiscal_year_start_month
+        )
+
+
+def _summarize_measure(
+    meta: MeasureMeta,
+    citywide: pd.DataFrame,
+    panel: pd.DataFrame,
+    geographies: pd.DataFrame,
+    targets: pd.DataFrame,
+    as_of: date,
+    fiscal_year_start_month: int,
+) -> dict[str, dict]:
     as_of_ts = pd.Timestamp(as_of)
     target_list = as_targets(targets)
     city = _prepare(citywide, as_of_ts)

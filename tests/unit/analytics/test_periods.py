@@ -20,6 +20,7 @@ from analytics.periods import (
     regular_series,
     same_period_last_year,
     season_length,
+    shared_grids,
     trend_window,
 )
 
@@ -100,6 +101,10 @@ def test_prd004_weekly_and_fiscal_quarter_grids():
 def test_prd005_year_ago_and_labels():
     assert same_period_last_year(pd.Timestamp("2026-10-01"), "month") == pd.Timestamp("2025-10-01")
     assert same_period_last_year(pd.Timestamp("2026-10-05"), "week") == pd.Timestamp("2025-10-06")
+    # As pandas' DateOffset(years=1) moves it, which this once used.
+    leap_day = pd.Timestamp("2024-02-29")
+    assert same_period_last_year(leap_day, "month") == leap_day - pd.DateOffset(years=1)
+    assert same_period_last_year(leap_day, "month") == pd.Timestamp("2023-02-28")
     assert period_label(pd.Timestamp("2026-10-01"), "month") == "October 2026"
     assert period_label(pd.Timestamp("2026-10-01"), "quarter") == "Q4 2026"
     assert period_label(pd.Timestamp("2026-10-05"), "week") == "the week of 5 October 2026"
@@ -111,3 +116,27 @@ def test_prd006_measure_meta_validates_and_bounds():
     assert MeasureMeta("score", 1.0, "neutral", "year", "mean").bounds == (None, None)
     with pytest.raises(ValueError):
         MeasureMeta("count", 1.0, "up", "month", "sum")
+
+
+def test_prd007_shared_grids_grid_each_frame_once(monkeypatch):
+    import analytics.periods as periods
+
+    frame = pd.DataFrame(
+        {"period": pd.to_datetime(["2026-01-01", "2026-03-01"]), "value": [1.0, 3.0]}
+    )
+    calls = []
+    plain = periods._regular_series
+    monkeypatch.setattr(
+        periods, "_regular_series", lambda *a, **k: calls.append(1) or plain(*a, **k)
+    )
+    with shared_grids():
+        first, again = regular_series(frame, "month"), regular_series(frame, "month")
+        assert len(calls) == 1
+        pd.testing.assert_frame_equal(first, again)
+        first.loc[pd.Timestamp("2026-02-01"), "value"] = 99.0  # a caller's copy is its own
+        assert np.isnan(regular_series(frame, "month").loc["2026-02-01", "value"])
+        regular_series(frame.copy(), "month")  # another frame, even with the same rows
+        regular_series(frame, "month", as_of=date(2026, 2, 1))  # other arguments
+        assert len(calls) == 3
+    regular_series(frame, "month")  # outside the block: no memory
+    assert len(calls) == 4
