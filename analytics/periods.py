@@ -448,14 +448,19 @@ def grid_after(last: pd.Timestamp, frequency: str, steps: int) -> pd.DatetimeInd
     return pd.date_range(pd.Timestamp(last), periods=steps + 1, freq=freq)[1:]
 
 
-def positions(index: pd.DatetimeIndex, frequency: str) -> np.ndarray:
-    """Integer period numbers of grid dates (0 at the first), for regressions on time."""
+def positions(index: pd.DatetimeIndex | np.ndarray, frequency: str) -> np.ndarray:
+    """Integer period numbers of grid dates (0 at the first), for regressions on time.
+
+    ``index`` is a DatetimeIndex or its (time-zone free) ``datetime64`` values."""
     if len(index) == 0:
         return np.array([], dtype=float)
     # Whole days and calendar months from the first date, in numpy (pandas index
     # arithmetic costs more than the trend statistics that use these).
-    index = pd.DatetimeIndex(index)
-    stamps = (index if index.tz is None else index.tz_localize(None)).to_numpy()
+    if isinstance(index, np.ndarray) and index.dtype.kind == "M":
+        stamps = index
+    else:
+        index = pd.DatetimeIndex(index)
+        stamps = (index if index.tz is None else index.tz_localize(None)).to_numpy()
     if frequency in ("day", "week"):
         days = ((stamps - stamps[0]) // np.timedelta64(1, "D")).astype(float)
         return days if frequency == "day" else days / 7.0

@@ -246,6 +246,15 @@ def _season_groups(n: int, period: int | None) -> np.ndarray:
     return np.arange(n) % period
 
 
+def _sorted_median(ordered: np.ndarray) -> np.float64:
+    """``np.median`` of a sorted, finite, non-empty array (the middle value, or the mean
+    of the middle two, computed as np.median computes it)."""
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def theil_sen(y, x=None, *, alpha: float = ALPHA, period: int | None = None) -> TheilSen:
     r"""Theil–Sen slope (median of pairwise slopes) with Sen's confidence interval.
 
@@ -285,8 +294,8 @@ def theil_sen(y, x=None, *, alpha: float = ALPHA, period: int | None = None) -> 
     slopes = np.sort(dy[mask] / dx[mask])
     if slopes.size == 0:
         return TheilSen(nan, nan, nan, nan, len(y_), seasonal)
-    slope = float(np.median(slopes))
-    intercept = float(np.median(y_) - slope * np.median(x_))
+    slope = float(_sorted_median(slopes))
+    intercept = float(_sorted_median(np.sort(y_)) - slope * _sorted_median(np.sort(x_)))
     seasons, sizes = np.unique(g_, return_counts=True)
     tx, ty = _season_tie_terms(x_, g_, seasons), _season_tie_terms(y_, g_, seasons)
     var = 0.0
@@ -707,7 +716,7 @@ def trend_summary(
             f"periods; there are {n}.",
         )
     # Align seasons with the calendar: position 0 of the window is season 0.
-    x = positions(idx[-len(yw) :], frequency)
+    x = positions(stamps[-len(yw) :], frequency)
     kendall = seasonal_kendall(yw, period) if use_seasonal else mann_kendall(yw)
     sen = theil_sen(yw, x, alpha=alpha, period=period if use_seasonal else None)
     ols = ols_trend(yw, x, alpha=alpha)

@@ -29,6 +29,7 @@ from analytics.ets_kernel import forward_points, smooth_rows
 from analytics.periods import positions, regular_panel, regular_values
 from analytics.trend import (
     _kruskal_pvalue,
+    _sorted_median,
     _window_tests,
     is_seasonal,
     mann_kendall,
@@ -148,6 +149,7 @@ def test_fst006_positions_count_whole_periods(frequency):
         months = (index.year - index[0].year) * 12 + (index.month - index[0].month)
         expected = np.asarray(months, dtype=float) / step
     np.testing.assert_array_equal(positions(index, frequency), expected)
+    np.testing.assert_array_equal(positions(index.to_numpy(), frequency), expected)
 
 
 def test_fst007_seasonality_test_is_scipys_kruskal():
@@ -415,3 +417,11 @@ def test_fst018_kruskal_p_value_is_scipys_bit_for_bit():
             values = rng.normal(size=int(rng.integers(1, 12))) * 10.0 ** rng.integers(-3, 6)
             groups.append(np.round(values, 1) if trial % 3 == 0 else values)  # ties
         assert _kruskal_pvalue(groups) == stats.kruskal(*groups).pvalue
+
+
+def test_fst019_median_of_sorted_values_is_numpys():
+    rng = np.random.default_rng(20)
+    for trial in range(2000):
+        values = rng.normal(size=int(rng.integers(1, 60))) * 10.0 ** rng.integers(-5, 8)
+        values = np.round(values) if trial % 3 == 0 else values  # ties
+        assert _sorted_median(np.sort(values)) == np.median(values)
