@@ -10,6 +10,7 @@ questions. Everything here is pure: no I/O.
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -253,7 +254,8 @@ _shared: ContextVar[dict[tuple[int, str], tuple[pd.DataFrame, pd.DataFrame]] | N
 
 @contextmanager
 def shared_grids() -> Iterator[None]:
-    """Within the block, :func:`regular_series` grids each frame once per frequency.
+    """Within the block (or the function it decorates), :func:`regular_series` grids
+    each frame once per frequency.
 
     A measure's summary puts its citywide series on the grid for several statistics (the
     control chart, the forecast, the target outlook…), several milliseconds each time.
@@ -267,6 +269,23 @@ def shared_grids() -> Iterator[None]:
         _shared.reset(token)
 
 
+def _shared_by_frame(grid_of):
+    """:func:`regular_series` computed once per frame in a :func:`shared_grids` block."""
+
+    @functools.wraps(grid_of)
+    def regular(frame, frequency, *, value="value", as_of=None):
+        shared = _shared.get()
+        if shared is None or value != "value" or as_of is not None:
+            return grid_of(frame, frequency, value=value, as_of=as_of)
+        known = shared.get((id(frame), frequency))
+        if known is None or known[0] is not frame:  # (the frame is held: its id is its own)
+            known = shared[id(frame), frequency] = (frame, grid_of(frame, frequency))
+        return known[1].copy(deep=False)
+
+    return regular
+
+
+@_shared_by_frame
 def regular_series(
     frame: pd.DataFrame,
     frequency: str,
@@ -297,22 +316,6 @@ def regular_series(
         is anchored on the most common weekday of the data, quarterly and yearly grids on
         the month of the latest period.
     """
-    shared = _shared.get()
-    if shared is None or value != "value" or as_of is not None:
-        return _regular_series(frame, frequency, value=value, as_of=as_of)
-    known = shared.get((id(frame), frequency))
-    if known is None or known[0] is not frame:  # (the frame is held, so its id is its own)
-        known = shared[id(frame), frequency] = (frame, _regular_series(frame, frequency))
-    return known[1].copy(deep=False)
-
-
-def _regular_series(
-    frame: pd.DataFrame,
-    frequency: str,
-    *,
-    value: str = "value",
-    as_of: date | pd.Timestamp | None = None,
-) -> pd.DataFrame:
     cols = [c for c in (value, "numerator", "denominator") if c in frame.columns]
     if frame.empty:
         empty = pd.DataFrame(columns=cols, index=pd.DatetimeIndex([], name="period"))

@@ -420,6 +420,7 @@ def _failed_forecast(exc: Exception, meta: MeasureMeta) -> ForecastResult:
 # -- the summary ----------------------------------------------------------------------------------
 
 
+@shared_grids()  # the citywide series is gridded once for all its statistics
 def summarize_measure(
     meta: MeasureMeta,
     citywide: pd.DataFrame,
@@ -459,21 +460,6 @@ def summarize_measure(
         and their own row of the equity cross-section, but no forecast (see
         :func:`forecast_for_series`). Keys are listed in ``docs/methodology.md``.
     """
-    with shared_grids():  # the citywide series is gridded once for all its statistics
-        return _summarize_measure(
-            meta, citywide, panel, geographies, targets, as_of, fiscal_year_start_month
-        )
-
-
-def _summarize_measure(
-    meta: MeasureMeta,
-    citywide: pd.DataFrame,
-    panel: pd.DataFrame,
-    geographies: pd.DataFrame,
-    targets: pd.DataFrame,
-    as_of: date,
-    fiscal_year_start_month: int,
-) -> dict[str, dict]:
     as_of_ts = pd.Timestamp(as_of)
     target_list = as_targets(targets)
     city = _prepare(citywide, as_of_ts)

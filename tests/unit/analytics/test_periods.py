@@ -124,11 +124,9 @@ def test_prd007_shared_grids_grid_each_frame_once(monkeypatch):
     frame = pd.DataFrame(
         {"period": pd.to_datetime(["2026-01-01", "2026-03-01"]), "value": [1.0, 3.0]}
     )
-    calls = []
-    plain = periods._regular_series
-    monkeypatch.setattr(
-        periods, "_regular_series", lambda *a, **k: calls.append(1) or plain(*a, **k)
-    )
+    calls = []  # each gridding snaps the frame's periods once
+    plain = periods.snap_to_grid
+    monkeypatch.setattr(periods, "snap_to_grid", lambda *a: calls.append(1) or plain(*a))
     with shared_grids():
         first, again = regular_series(frame, "month"), regular_series(frame, "month")
         assert len(calls) == 1
