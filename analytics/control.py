@@ -130,6 +130,9 @@ def _moving_ranges(values: np.ndarray, adjacent: np.ndarray) -> np.ndarray:
     return mr
 
 
+_add, _max, _min = np.add.reduce, np.maximum.reduce, np.minimum.reduce
+
+
 def _limits(values: np.ndarray, adjacent: np.ndarray) -> tuple[float, float]:
     """(centre, mR̄) from values and whether each follows its predecessor on the grid."""
     mr = _moving_ranges(values, adjacent)
@@ -145,9 +148,6 @@ def _limits(values: np.ndarray, adjacent: np.ndarray) -> tuple[float, float]:
     top, bottom = _max(values), _min(values)
     centre = float(values[0]) if top - bottom == 0 else float(_add(values) / len(values))
     return centre, mr_bar
-
-
-_add, _max, _min = np.add.reduce, np.maximum.reduce, np.minimum.reduce
 
 
 def _sides(values: np.ndarray, centre: float) -> np.ndarray:
@@ -345,11 +345,16 @@ def xmr(
     # its baseline has, and the search has already computed most of those.
     limits: dict[tuple[int, int], tuple[float, float]] = {}
 
+    def follows(start: int, stop: int) -> np.ndarray:
+        """``adjacent`` within a phase: no moving range across its start."""
+        adj = adjacent[start:stop].copy()
+        adj[0] = False
+        return adj
+
     def baseline_limits(start: int, count: int) -> tuple[float, float]:
         if (start, count) not in limits:
-            adj = adjacent[start : start + count].copy()
-            adj[0] = False  # no moving range across a phase boundary
-            limits[start, count] = _limits(values[start : start + count], adj)
+            stop = start + count
+            limits[start, count] = _limits(values[start:stop], follows(start, stop))
         return limits[start, count]
 
     starts: list[tuple[int, str]] = [(0, "start")]
@@ -396,11 +401,9 @@ def xmr(
                 trigger=trigger,
             )
         )
-        adj = adjacent[s:e].copy()
-        adj[0] = False
         phase_of[s:e] = k
         centres[s:e], lowers[s:e], uppers[s:e] = centre, lower, upper
-        mr_all[s:e] = _moving_ranges(values[s:e], adj)
+        mr_all[s:e] = _moving_ranges(values[s:e], follows(s, e))
         urls[s:e] = D4 * mr_bar
         fired.extend(
             (s + i, rules, side, k)

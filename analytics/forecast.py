@@ -307,8 +307,8 @@ def _lbfgs_params(model: ETSModel, start_params, maxiter: int) -> np.ndarray:
     is flipped, as in ``scipy.optimize.approx_derivative``). The bookkeeping is leaner:
     the value and the gradient's steps (one smoother pass each) run in one compiled call
     (:func:`analytics.ets_kernel.smooth_rows`, statsmodels' smoother transcribed; the
-    Cython smoother, called directly, for a multiplicative trend), about three times
-    as fast as statsmodels' own fit per iteration, and L-BFGS-B keeps 20 correction
+    Cython smoother, row by row, for a multiplicative trend), about three times as
+    fast as statsmodels' own fit per iteration, and L-BFGS-B keeps 20 correction
     pairs (:data:`_LBFGS_OPTIONS`). With ``maxcor=10`` the parameters are bit for bit
     those of ``ETSModel.fit``.
     """
@@ -330,61 +330,38 @@ def _lbfgs_params(model: ETSModel, start_params, maxiter: int) -> np.ndarray:
     lb, ub = lower[free], upper[free]
     data = np.asarray(model.endog, dtype=float)
     nobs = model.nobs
-    yhat = np.zeros(nobs)
+    bounded = not np.all(np.isneginf(lb) & np.isposinf(ub))
+    k = int(free.sum())
+    # Row 0: the parameters; row i + 1: parameter i moved by its forward-difference step.
+    points, denominators = np.empty((k + 1, k)), np.empty(k)
+    yhats = np.zeros((k + 1, nobs))
     xhat = np.zeros((nobs, model._k_states_internal))
-    smooth = model._smoothing_func
+    smooth_args = (data, yhats, xhat, is_fixed, fixed_values, use_beta_star, use_gamma_star)
     multiplicative = model.error == "mul"
     add = np.add.reduce
 
-    def objective(x: np.ndarray) -> float:
-        # ETSModel._loglike_internal, negated and divided by nobs as LikelihoodModel.fit
-        # does. Keep the arithmetic exactly as statsmodels has it: these likelihoods are
-        # flat, and a last-bit difference can send L-BFGS-B to another local optimum.
-        smooth(x, data, yhat, xhat, is_fixed, fixed_values, use_beta_star, use_gamma_star)
+    def smooth_points() -> None:
+        if model.trend != "mul":  # the smoothers analytics.ets_kernel has
+            smooth_rows(points, *smooth_args, model.seasonal == "mul")
+            return
+        for row, yhat in zip(points, yhats, strict=True):  # statsmodels', row by row
+            model._smoothing_func(row, data, yhat, *smooth_args[2:])
+
+    def objective_and_gradient(x: np.ndarray) -> tuple[float, np.ndarray]:
+        forward_points(x, lb, ub, bounded, _FD_STEP, points, denominators)
+        smooth_points()
+        # ETSModel._loglike_internal of each row, negated and divided by nobs as
+        # LikelihoodModel.fit does. Keep the arithmetic exactly as statsmodels has it
+        # (elementwise, and pairwise sums row by row): these likelihoods are flat, and a
+        # last-bit difference can send L-BFGS-B to another local optimum.
         # (np.add.reduce is what np.mean and np.sum call, without their dispatch cost.)
-        res = (data - yhat) / yhat if multiplicative else data - yhat
-        llf = -nobs / 2 * (np.log(2 * np.pi * (add(res**2) / nobs)) + 1)
-        if multiplicative:
-            yhat[yhat == 0] = 1e-32
-            llf -= add(np.log(np.abs(yhat)))
-        return -llf / nobs
-
-    bounded = not np.all(np.isneginf(lb) & np.isposinf(ub))
-    k = int(free.sum())
-    compiled = model.trend != "mul"  # the smoothers analytics.ets_kernel has
-    if compiled:
-        points, denominators = np.empty((k + 1, k)), np.empty(k)
-        yhats = np.zeros((k + 1, nobs))
-        season_mul = model.seasonal == "mul"
-
-    def objectives(rows: np.ndarray) -> np.ndarray:
-        """``objective`` of each row, all smoother passes in one compiled call; the rest
-        is the same elementwise arithmetic and the same per-row (pairwise) sums."""
-        smooth_rows(
-            rows, data, yhats, xhat, is_fixed, fixed_values, use_beta_star, use_gamma_star,
-            season_mul,
-        )  # fmt: skip
         res = (data - yhats) / yhats if multiplicative else data - yhats
         llf = -nobs / 2 * (np.log(2 * np.pi * (add(res**2, axis=1) / nobs)) + 1)
         if multiplicative:
             yhats[yhats == 0] = 1e-32
             llf -= add(np.log(np.abs(yhats)), axis=1)
-        return -llf / nobs
-
-    def objective_and_gradient(x: np.ndarray) -> tuple[float, np.ndarray]:
-        if compiled:
-            forward_points(x, lb, ub, bounded, _FD_STEP, points, denominators)
-            f = objectives(points)
-            return f[0], (f[1:] - f[0]) / denominators
-        h = _forward_steps(x, lb, ub, bounded)
-        f0 = objective(x)
-        grad = np.empty_like(x)
-        step = x.copy()
-        for i in range(len(x)):
-            step[i] = x[i] + h[i]
-            grad[i] = (objective(step) - f0) / (step[i] - x[i])
-            step[i] = x[i]
-        return f0, grad
+        f = -llf / nobs
+        return f[0], (f[1:] - f[0]) / denominators
 
     x0 = np.clip(internal[free], lb, ub)
     found = optimize.minimize(
@@ -403,28 +380,6 @@ def _lbfgs_params(model: ETSModel, start_params, maxiter: int) -> np.ndarray:
     if use_gamma_star:
         fitted[2] *= 1 - fitted[0]
     return model._model_params(fitted)
-
-
-def _forward_steps(
-    x: np.ndarray, lower: np.ndarray, upper: np.ndarray, bounded: bool
-) -> np.ndarray:
-    """The steps of scipy's forward-difference gradient at ``x`` (``approx_derivative``
-    with an absolute step of :data:`_FD_STEP`), within the bounds."""
-    h = np.full_like(x, _FD_STEP)
-    tiny = ((x + h) - x) == 0  # huge |x|: fall back to a relative step, as scipy does
-    if tiny.any():
-        sign = np.where(x >= 0, 1.0, -1.0)
-        h[tiny] = (np.finfo(float).eps ** 0.5 * sign * np.maximum(1.0, np.abs(x)))[tiny]
-    if bounded:
-        lower_dist, upper_dist = x - lower, upper - x
-        violated = ((x + h) < lower) | ((x + h) > upper)
-        fitting = np.abs(h) <= np.maximum(lower_dist, upper_dist)
-        h[violated & fitting] *= -1
-        forward = (upper_dist >= lower_dist) & ~fitting
-        h[forward] = upper_dist[forward]
-        backward = (upper_dist < lower_dist) & ~fitting
-        h[backward] = -lower_dist[backward]
-    return h
 
 
 def _aicc(model: ETSModel, params: np.ndarray) -> float:

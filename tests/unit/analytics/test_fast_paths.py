@@ -390,6 +390,25 @@ def test_fst016_compiled_smoother_is_statsmodels_smoother_bit_for_bit():
             np.testing.assert_array_equal(got, expected)
 
 
+def _forward_steps(x, lower, upper, bounded):
+    """scipy's forward-difference steps (``approx_derivative``), in numpy."""
+    h = np.full_like(x, forecast._FD_STEP)
+    tiny = ((x + h) - x) == 0  # huge |x|: a relative step
+    if tiny.any():
+        sign = np.where(x >= 0, 1.0, -1.0)
+        h[tiny] = (np.finfo(float).eps ** 0.5 * sign * np.maximum(1.0, np.abs(x)))[tiny]
+    if bounded:
+        lower_dist, upper_dist = x - lower, upper - x
+        violated = ((x + h) < lower) | ((x + h) > upper)
+        fitting = np.abs(h) <= np.maximum(lower_dist, upper_dist)
+        h[violated & fitting] *= -1
+        forward = (upper_dist >= lower_dist) & ~fitting
+        h[forward] = upper_dist[forward]
+        backward = (upper_dist < lower_dist) & ~fitting
+        h[backward] = -lower_dist[backward]
+    return h
+
+
 def test_fst017_compiled_gradient_steps_are_scipys_steps():
     rng = np.random.default_rng(18)
     k = 6
@@ -402,7 +421,7 @@ def test_fst017_compiled_gradient_steps_are_scipys_steps():
         for bounded in (True, False):
             points, denominators = np.empty((k + 1, k)), np.empty(k)
             forward_points(x, lower, upper, bounded, forecast._FD_STEP, points, denominators)
-            h = forecast._forward_steps(x, lower, upper, bounded)
+            h = _forward_steps(x, lower, upper, bounded)
             expected = np.tile(x, (k + 1, 1))
             expected[np.arange(1, k + 1), np.arange(k)] = x + h
             np.testing.assert_array_equal(points, expected)
