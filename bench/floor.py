@@ -4,13 +4,15 @@
 callbacks left it, figures included) as JSON and serves it from here:
 
 * **Dash floor** (``/``): a Dash app with the same Dash, the same ``assets/`` folder and
-  the same component bundles as Statroom, whose ``/_dash-layout`` answers with that JSON.
+  the same component bundles as Statroom, whose ``/_dash-layout`` answers with that JSON;
+  its head preloads and asset caching are Statroom's (``app.speed_up_first_view``).
   It has no callbacks, no database and no analytics, so loading it costs what the browser
   must spend on the page anyway: downloading the bundles, rendering the components and
   drawing the figures.
 * **Plotly floor** (``/plotly``): a stricter floor, a bare HTML page that draws the same
   figures (with the graphs' own ``style`` and ``config``) with ``Plotly.newPlot`` from the
-  same plotly.js (the app's partial bundle), with neither React nor Dash nor the app's CSS.
+  same plotly.js (the app's partial bundle) and base map (``assets/statroom/basemap.js``),
+  with neither React nor Dash nor the app's CSS.
 
 Both are timed with :func:`bench.browser.render_time`; the plotly page puts each plot in
 a ``.dash-graph`` box and, once every ``Plotly.newPlot`` is called, a stand-in
@@ -34,6 +36,8 @@ import dash
 import dash_bootstrap_components  # noqa: F401 - registers the bundle Statroom loads
 import flask
 from dash import html
+
+from app import speed_up_first_view
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYOUT_ENV = "STATROOM_FLOOR_LAYOUT"
@@ -65,6 +69,9 @@ def create_floor_app(layout_json: str) -> StaticLayoutDash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
+    # The same preloads and asset caching as Statroom: the floor differs only in what
+    # answers the layout request.
+    speed_up_first_view(app)
     app.layout = html.Div()  # never served: serve_layout answers with the saved tree
     graphs = graph_props(json.loads(layout_json))
     page = plotly_page(graphs)
@@ -115,6 +122,7 @@ def plotly_page(graphs: list[dict]) -> str:
     data = json.dumps(graphs).replace("</", "<\\/")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape("plotly floor")}</title>
+<script src="/assets/statroom/basemap.js"></script>
 <script src="/plotly.min.js"></script></head>
 <body><div id="graphs"></div>
 <script>

@@ -40,6 +40,7 @@ def map_config() -> dict:
 
     plotly.js fetches a base-map topojson even for custom GeoJSON; point it at the
     empty one in assets (the CSP forbids the CDN, and city networks may be offline).
+    In the app, ``assets/statroom/basemap.js`` hands plotly.js that topology up front.
     Call it inside a request: asset URLs depend on the app's path prefix.
     """
     import dash
@@ -140,7 +141,7 @@ def measure_chart(
         name="Actual",
         mode="lines+markers",
         line=dict(color=theme.BLUE, width=2.5),
-        marker=dict(size=5),
+        marker=dict(size=5, maxdisplayed=_every_point(history)),
         connectgaps=False,
         hovertemplate=_hover(prefix, spec, suffix, "Actual"),
         visible=True if "history" in layers else "legendonly",
@@ -157,6 +158,7 @@ def measure_chart(
                 size=12,
                 color=theme.VERMILLION,
                 line=dict(width=1.5, color="white"),
+                maxdisplayed=_every_point(signals),
             ),
             customdata=[plot_text(rule) for rule in signals["rule"]],
             hovertemplate="Signal: %{customdata}<extra></extra>",
@@ -181,6 +183,16 @@ def measure_chart(
     if date_range:
         figure.update_xaxes(range=[pd.Timestamp(d) for d in date_range])
     return figure
+
+
+def _every_point(frame: pd.DataFrame) -> int:
+    """``marker.maxdisplayed`` that keeps every marker but those out of view.
+
+    With a limit set, plotly.js draws only the markers inside the axes' ranges (a 5-year
+    view of 10 years of data draws half of them) and picks again after a zoom or pan; a
+    limit of at least the trace's length never thins them.
+    """
+    return max(len(frame), 1)
 
 
 def _add_band(figure, frame, low, high, name, fill) -> None:

@@ -45,6 +45,9 @@ def _template(base_size: int) -> go.layout.Template:
         ticks="",
         title=dict(standoff=8),
         automargin=True,
+        # plotly.js's default ("hide past div") measures every tick label after drawing
+        # it, forcing a page layout per label; automargin keeps labels inside anyway.
+        ticklabeloverflow="allow",
     )
     return go.layout.Template(
         layout=dict(

@@ -267,6 +267,15 @@ def test_msr109_first_view_needs_no_server_callback(dash_duo, demo_app):
         ".filter(e => e.name.includes('_dash-update-component')).length;"
     )
     assert posts == 0
+    # The head's preloads are what the renderer uses: one request each, and the map
+    # draws without fetching plotly.js's base map (assets/statroom/basemap.js).
+    requested = dash_duo.driver.execute_script(
+        "return performance.getEntriesByType('resource')"
+        ".map(e => [new URL(e.name).pathname, e.initiatorType]);"
+    )
+    for endpoint in ("/_dash-layout", "/_dash-dependencies"):
+        assert [by for path, by in requested if path == endpoint] == ["link"]
+    assert not [path for path, _ in requested if path.endswith("world_110m.json")]
     # Each figure is drawn once: the URL agrees with the controls on arrival, so the
     # view callback does not draw the chart again.
     draws = dash_duo.driver.execute_script("return window.__draws;")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 
 import dash
 import pytest
 
-from app import create_app
+from app import HERE, PRELOADED_FONTS, create_app
 from components.layout import UNAVAILABLE_TITLE
 from data.config import Config
 
@@ -48,6 +49,30 @@ def test_app004_index_is_served_without_cdn_links(client):
     html = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert "cdn." not in html and "unpkg" not in html and "googleapis" not in html
     assert "base/00-bootstrap.min.css" in html
+
+
+def test_app020_the_page_asks_for_its_layout_and_fonts_before_its_scripts(client):
+    html = client.get("/", follow_redirects=True).get_data(as_text=True)
+    head = html[: html.index("</head>")]
+    # Preloads in the head, so the server composes the page while the scripts load.
+    for endpoint in ("/_dash-layout", "/_dash-dependencies"):
+        assert f'<link rel="preload" href="{endpoint}" as="fetch" crossorigin="anonymous">' in head
+    fonts = [f for f in PRELOADED_FONTS if f'href="/assets/{f}" as="font"' in head]
+    assert fonts == list(PRELOADED_FONTS)
+    # A preload of a missing file would cost a request and draw nothing.
+    assert all((HERE / "assets" / font).is_file() for font in PRELOADED_FONTS)
+    assert head.index('rel="preload"') < head.index('rel="stylesheet"')
+
+
+def test_app021_fingerprinted_assets_are_kept_without_asking_again(client):
+    html = client.get("/", follow_redirects=True).get_data(as_text=True)
+    stylesheet = re.search(r'href="(/assets/base/00-bootstrap\.min\.css\?m=[^"]+)"', html)[1]
+    kept = client.get(stylesheet).headers["Cache-Control"]
+    assert set(kept.split(", ")) == {"public", "max-age=31536000", "immutable"}
+    # Without the fingerprint (a font a stylesheet names) the browser still revalidates.
+    fonts = client.get(f"/assets/{PRELOADED_FONTS[0]}").headers["Cache-Control"]
+    assert "immutable" not in fonts and "no-cache" in fonts
+    assert "immutable" not in (client.get("/_dash-layout").headers.get("Cache-Control") or "")
 
 
 def test_app005_unknown_path_has_404_page(client):

@@ -211,3 +211,19 @@ def test_fig010_gap_over_time_marks_the_window_and_the_period():
     assert line["x"][0] == "2025-01-01"
     assert (dot["x"], dot["y"]) == (["2025-09-01"], [8.0])
     assert "<script>" not in pio.to_json(figure)
+
+
+def test_fig011_markers_out_of_view_are_left_out_but_never_thinned():
+    # A marker limit makes plotly.js draw only the markers inside the axes' ranges; at
+    # the trace's length or more it never drops one that is in view.
+    signals = pd.DataFrame(
+        {
+            "period": pd.date_range("2024-03-01", periods=5, freq="MS"),
+            "value": [23.0] * 5,
+            "rule": ["Beyond the upper limit"] * 5,
+        }
+    )
+    figure = full_chart(history=history(120), signals=signals)
+    marked = {t.name: t for t in figure.data if t.name in ("Actual", "Signal")}
+    assert marked["Actual"].marker.maxdisplayed == 120 == len(marked["Actual"].x)
+    assert marked["Signal"].marker.maxdisplayed == 5 == len(marked["Signal"].x)
