@@ -5,7 +5,7 @@ callbacks left it, figures included) as JSON and serves it from here:
 
 * **Dash floor** (``/``): a Dash app with the same Dash, the same ``assets/`` folder and
   the same component bundles as Statroom, whose ``/_dash-layout`` answers with that JSON;
-  its head preloads and asset caching are Statroom's (``app.speed_up_first_view``).
+  its head preloads and asset caching are Statroom's (``components.first_view``).
   It has no callbacks, no database and no analytics, so loading it costs what the browser
   must spend on the page anyway: downloading the bundles, rendering the components and
   drawing the figures.
@@ -37,7 +37,7 @@ import dash_bootstrap_components  # noqa: F401 - registers the bundle Statroom l
 import flask
 from dash import html
 
-from app import speed_up_first_view
+from components.first_view import speed_up_first_view
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYOUT_ENV = "STATROOM_FLOOR_LAYOUT"

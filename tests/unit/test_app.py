@@ -8,7 +8,8 @@ import re
 import dash
 import pytest
 
-from app import HERE, PRELOADED_FONTS, create_app
+from app import HERE, create_app
+from components.first_view import PRELOADED_FONTS
 from components.layout import UNAVAILABLE_TITLE
 from data.config import Config
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -174,3 +175,25 @@ def test_bnb006_floor_compares_the_bundles_an_index_loads(floor):
         '<script src="/_dash-component-suites/dash/x.js"></script><script>inline()</script>'
     )
     assert floor.bundles(index) == {"/assets/a.css?m=1", "/_dash-component-suites/dash/x.js"}
+
+
+def test_bnb007_the_floor_server_starts_with_bench_first_on_the_path():
+    # gunicorn runs ``floor:server`` with bench/ ahead of the project on sys.path, where
+    # bench/analytics.py and bench/pages.py shadow Statroom's packages: the floor may
+    # import only what does not reach them. It serves pages as Statroom does.
+    script = (
+        "import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]\n"
+        "import floor\n"
+        'app = floor.create_floor_app(\'{"type": "Div", "namespace": "dash_html_components",'
+        ' "props": {}}\')\n'
+        "print(app.server.test_client().get('/').get_data(as_text=True))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(BENCH), str(ROOT)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert '<link rel="preload" href="/_dash-layout"' in done.stdout
