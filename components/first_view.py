@@ -14,7 +14,7 @@ import flask
 PRELOADED_FONTS = tuple(
     f"base/inter/inter-latin-{weight}-normal.woff2" for weight in (400, 600, 700)
 )
-#: A year: the longest lifetime HTTP caches honour.
+#: A year, the conventional longest ``max-age``.
 IMMUTABLE_SECONDS = 365 * 24 * 3600
 
 
@@ -42,8 +42,10 @@ def speed_up_first_view(app: dash.Dash) -> None:
 
     @app.server.after_request
     def fingerprinted_assets_are_immutable(response: flask.Response) -> flask.Response:
+        # Also on a 304: a browser that kept a file as no-cache updates its headers from it.
         request = flask.request
-        if response.status_code == 200 and "m" in request.args and request.path.startswith(assets):
+        fingerprinted = "m" in request.args and request.path.startswith(assets)
+        if fingerprinted and response.status_code in (200, 304):
             response.cache_control.no_cache = None
             response.cache_control.public = True
             response.cache_control.max_age = IMMUTABLE_SECONDS

@@ -68,8 +68,12 @@ def test_app020_the_page_asks_for_its_layout_and_fonts_before_its_scripts(client
 def test_app021_fingerprinted_assets_are_kept_without_asking_again(client):
     html = client.get("/", follow_redirects=True).get_data(as_text=True)
     stylesheet = re.search(r'href="(/assets/base/00-bootstrap\.min\.css\?m=[^"]+)"', html)[1]
-    kept = client.get(stylesheet).headers["Cache-Control"]
+    first = client.get(stylesheet)
+    kept = first.headers["Cache-Control"]
     assert set(kept.split(", ")) == {"public", "max-age=31536000", "immutable"}
+    # A browser that kept the file before (as no-cache) revalidates once and learns it.
+    again = client.get(stylesheet, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.headers["Cache-Control"] == kept
     # Without the fingerprint (a font a stylesheet names) the browser still revalidates.
     fonts = client.get(f"/assets/{PRELOADED_FONTS[0]}").headers["Cache-Control"]
     assert "immutable" not in fonts and "no-cache" in fonts
