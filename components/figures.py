@@ -38,18 +38,11 @@ LAYER_LABELS = {
 def map_config() -> dict:
     """``dcc.Graph`` config for maps.
 
-    plotly.js fetches a base-map topojson even for custom GeoJSON; point it at the
-    empty one in assets (the CSP forbids the CDN, and city networks may be offline).
-    In the app, ``assets/statroom/basemap.js`` hands plotly.js that topology up front.
-    Call it inside a request: asset URLs depend on the app's path prefix.
+    plotly.js wants a base-map topology even for custom GeoJSON; the app's
+    ``assets/statroom/basemap.js`` hands it an empty one, so nothing is fetched (the CSP
+    forbids plotly's CDN, and city networks may be offline).
     """
-    import dash
-
-    return {
-        "displayModeBar": False,
-        "scrollZoom": False,
-        "topojsonURL": dash.get_asset_url("statroom/topojson/"),
-    }
+    return {"displayModeBar": False, "scrollZoom": False}
 
 
 def plot_text(text) -> str:

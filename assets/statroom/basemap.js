@@ -1,10 +1,10 @@
 /* The base map plotly.js wants before it draws any map.
  *
  * Statroom's maps draw the city's own boundaries (GeoJSON) on no base map, yet plotly.js
- * fetches a world topology before drawing one; that request lands mid-draw and holds the
- * map back. Handing it the same empty topology the maps' topojsonURL serves
- * (statroom/topojson/world_110m.json, kept for figures drawn without this script) spares
- * the round trip. Runs before plotly.js, which keeps an existing PlotlyGeoAssets. */
+ * fetches a world topology (from its CDN, which the CSP forbids) before drawing one, unless
+ * it already holds it. Hand it an empty one: no request, and no wait in the middle of
+ * drawing a map. plotly.js looks the topology up when it draws, so the order in which
+ * this and plotly.js load does not matter. */
 (function () {
   "use strict";
 
