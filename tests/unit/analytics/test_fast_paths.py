@@ -444,3 +444,42 @@ def test_fst019_median_of_sorted_values_is_numpys():
         values = rng.normal(size=int(rng.integers(1, 60))) * 10.0 ** rng.integers(-5, 8)
         values = np.round(values) if trial % 3 == 0 else values  # ties
         assert _sorted_median(np.sort(values)) == np.median(values)
+
+
+@pytest.mark.parametrize("maxiter", [400, 3])
+def test_fst020_lbfgsb_driver_stops_where_scipy_minimize_stops(maxiter):
+    """The lean L-BFGS-B loop and ``optimize.minimize`` evaluate the same points and
+    stop at the same iterate, bit for bit, converged or cut short by ``maxiter``."""
+    from scipy import optimize
+
+    rng = np.random.default_rng(20)
+    target = rng.normal(size=6)
+    scale = np.linspace(1.0, 30.0, 6)
+    lb = np.array([-np.inf, -1.0, 0.0, -np.inf, -0.5, 0.2])
+    ub = np.array([np.inf, 1.0, np.inf, 0.3, 0.5, 0.2 + 1e-3])
+
+    def objective(x):
+        r = x - target
+        return float(np.sum(scale * r**2) + np.sum(np.cos(3 * x))), 2 * scale * r - 3 * np.sin(
+            3 * x
+        )
+
+    x0 = np.clip(rng.normal(size=6), lb, ub)
+    seen_lean, seen_scipy = [], []
+    lean = forecast._lbfgsb_minimum(
+        lambda x: (seen_lean.append(x.copy()), objective(x))[1], x0, lb, ub, maxiter
+    )
+    options = {**forecast._LBFGS_OPTIONS, "maxiter": maxiter, "maxfun": forecast._LBFGS_MAXFUN}
+    found = optimize.minimize(
+        lambda x: (seen_scipy.append(x.copy()), objective(x))[1],
+        x0,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=list(zip(lb, ub, strict=True)),
+        options=options,
+    )
+    np.testing.assert_array_equal(lean, found.x)
+    assert len(seen_lean) == len(seen_scipy) > 1
+    np.testing.assert_array_equal(np.array(seen_lean), np.array(seen_scipy))
+    if maxiter == 3:
+        assert found.nit == 3 and not found.success  # the limit, not convergence, stopped it
