@@ -96,12 +96,17 @@ class ControlChart:
     upper and ``mr_above_url``. It is built from ``columns`` when first read: the stored
     summary needs only the phases and signals, and building a frame for each of a large
     city's fifty thousand charts cost a tenth of the refresh.
+
+    ``fired`` lists the signalling values in period order, as ``(position among the
+    observed values, rules, side, phase)``; :attr:`signals` boxes them as
+    :class:`Signal` when first read. A long weekly series has hundreds, and the stored
+    summary writes them straight from these positions.
     """
 
     available: bool
     reason: str | None
     phases: list[Phase] = field(default_factory=list)
-    signals: list[Signal] = field(default_factory=list)
+    fired: list[tuple[int, tuple[str, ...], str, int]] = field(default_factory=list, repr=False)
     columns: dict[str, object] = field(default_factory=dict, repr=False)
     min_points: int = MIN_POINTS
 
@@ -111,15 +116,21 @@ class ControlChart:
             return pd.DataFrame()
         return pd.DataFrame(self.columns).reset_index(drop=True)
 
+    @cached_property
+    def signals(self) -> list[Signal]:
+        periods, values = self.columns.get("period"), self.columns.get("value")
+        return [
+            Signal(pd.Timestamp(periods[i]), float(values[i]), rules[0], side, k, rules)
+            for i, rules, side, k in self.fired
+        ]
+
     def has_recent_signal(self, last: int = RECENT_POINTS) -> bool:
         """True when a signal falls on any of the ``last`` observed values."""
         periods = self.columns.get("period")
-        if not self.signals or periods is None or len(periods) == 0:
+        if not self.fired or periods is None or len(periods) == 0:
             return False
-        # Signals fall on observed periods, which are sorted: the recent ones are those
-        # on or after the ``last``-th latest observed period.
-        first_recent = pd.Timestamp(periods[max(len(periods) - last, 0) if last > 0 else 0])
-        return any(s.period >= first_recent for s in self.signals)
+        first_recent = max(len(periods) - last, 0) if last > 0 else 0
+        return any(position >= first_recent for position, *_ in self.fired)
 
 
 def _moving_ranges(values: np.ndarray, adjacent: np.ndarray) -> np.ndarray:
@@ -409,10 +420,6 @@ def xmr(
             (s + i, rules, side, k)
             for i, rules, side in _rule_signals(values[s:e], centre, sigma, lower, upper)
         )
-    signals = [
-        Signal(pd.Timestamp(periods[i]), float(values[i]), rules[0], side, k, rules)
-        for i, rules, side, k in fired
-    ]
     columns = {
         "period": periods,
         "value": values,
@@ -427,7 +434,7 @@ def xmr(
         available=True,
         reason=None,
         phases=phases,
-        signals=signals,
+        fired=fired,
         columns=columns,
         min_points=min_points,
     )

@@ -120,21 +120,27 @@ def _favourable(side: str, direction: str) -> bool | None:
 def _control_block(chart: ControlChart, direction: str) -> dict:
     # Signals are many (hundreds on a long weekly series): written out directly as the
     # JSON values to_jsonable would give, instead of walking each one generically.
+    # Straight from the chart's positions, not its Signal objects.
     favourable = {side: _favourable(side, direction) for side in ("above", "below")}
+    fired = chart.fired
+    days: list[str] = []
+    numbers: list[float] = []
+    if fired:
+        positions = np.fromiter((f[0] for f in fired), dtype=np.intp, count=len(fired))
+        days = np.datetime_as_string(chart.columns["period"][positions], unit="D").tolist()
+        numbers = np.asarray(chart.columns["value"], dtype=float)[positions].tolist()
     signals = [
         {
-            "period": None if s.period is pd.NaT else s.period.date().isoformat(),
-            "value": to_jsonable(s.value),
-            "rule": s.rule,
-            "rules": list(s.rules),
-            "rule_label": RULES[s.rule],
-            "side": s.side,
-            "phase": int(s.phase),
-            "favourable": favourable[s.side]
-            if s.side in favourable
-            else _favourable(s.side, direction),
+            "period": day,
+            "value": to_jsonable(value),
+            "rule": rules[0],
+            "rules": list(rules),
+            "rule_label": RULES[rules[0]],
+            "side": side,
+            "phase": phase,
+            "favourable": favourable[side],
         }
-        for s in chart.signals
+        for day, value, (_, rules, side, phase) in zip(days, numbers, fired, strict=True)
     ]
     block = to_jsonable(
         {

@@ -483,3 +483,30 @@ def test_fst020_lbfgsb_driver_stops_where_scipy_minimize_stops(maxiter):
     np.testing.assert_array_equal(np.array(seen_lean), np.array(seen_scipy))
     if maxiter == 3:
         assert found.nit == 3 and not found.success  # the limit, not convergence, stopped it
+
+
+def test_fst021_stored_signals_are_the_charts_signals():
+    """The summary writes signals from the chart's positions; they must say what the
+    chart's Signal objects say, value for value."""
+    from analytics.summary import _control_block
+
+    rng = np.random.default_rng(21)
+    weeks = pd.date_range("2016-01-04", periods=520, freq="W-MON")
+    values = 50 + 8 * np.sin(2 * np.pi * np.arange(520) / 52) + rng.normal(0, 1, 520)
+    values[100] = np.nan  # a gap: positions count observed values, not periods
+    chart = xmr(pd.Series(values, index=weeks), "week")
+    block = _control_block(chart, "lower_is_better")
+    assert len(chart.signals) > 100  # a seasonal weekly series signals a lot
+    assert block["signals"] == [
+        {
+            "period": s.period.date().isoformat(),
+            "value": s.value,
+            "rule": s.rule,
+            "rules": list(s.rules),
+            "rule_label": RULES[s.rule],
+            "side": s.side,
+            "phase": s.phase,
+            "favourable": s.side == "below",
+        }
+        for s in chart.signals
+    ]
