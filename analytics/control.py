@@ -161,10 +161,11 @@ def _limits(values: np.ndarray, adjacent: np.ndarray) -> tuple[float, float]:
     return centre, mr_bar
 
 
-def _sides(values: np.ndarray, centre: float) -> np.ndarray:
-    """-1, 0, +1 for below, on, above the centre line (rounding noise counts as on it)."""
+def _sides(values: np.ndarray, centre: float | np.ndarray) -> np.ndarray:
+    """-1, 0, +1 for below, on, above the centre line (rounding noise counts as on it);
+    ``centre`` may hold each value's own."""
     dev = values - centre
-    dev[np.abs(dev) <= 1e-12 * max(1.0, abs(centre))] = 0.0
+    dev[np.abs(dev) <= 1e-12 * np.maximum(1.0, np.abs(centre))] = 0.0
     return np.sign(dev)
 
 
@@ -231,12 +232,21 @@ _RULE_SETS = [
 
 
 def _rule_signals(
-    values: np.ndarray, centre: float, sigma: float, lower: float, upper: float
+    values: np.ndarray,
+    centre: float | np.ndarray,
+    sigma: float | np.ndarray,
+    lower: float | np.ndarray,
+    upper: float | np.ndarray,
+    phase_start: np.ndarray | None = None,
 ) -> list[tuple[int, tuple[str, ...], str]]:
-    """Values that fire rules within one phase (windows never cross phases).
+    """Values that fire rules, each judged within its own phase (windows never cross
+    phases).
 
-    Returns ``(index, rules fired in RULES order, side of the first)`` per signalling value.
-    A value fires a rule on one side only: a windowed rule counts the value itself.
+    ``centre``, ``sigma``, ``lower`` and ``upper`` are one phase's numbers, or arrays of
+    each value's own phase's; ``phase_start`` (an array, for the latter) is where each
+    value's phase starts. Returns ``(index, rules fired in RULES order, side of the
+    first)`` per signalling value. A value fires a rule on one side only: a windowed rule
+    counts the value itself.
     """
     n = len(values)
     dev = values - centre
@@ -244,9 +254,9 @@ def _rule_signals(
     # Rows: beyond 2 sigma above / below, beyond 1 sigma above / below, on the side
     # above / below the centre line. Window sums of each row from one running sum.
     hits = np.zeros((6, n), dtype=bool)
-    if sigma > 0:
-        hits[0], hits[1] = dev > 2.0 * sigma, -dev > 2.0 * sigma
-        hits[2], hits[3] = dev > 1.0 * sigma, -dev > 1.0 * sigma
+    spread = np.asarray(sigma) > 0  # no sigma, no zones
+    hits[0], hits[1] = (dev > 2.0 * sigma) & spread, (-dev > 2.0 * sigma) & spread
+    hits[2], hits[3] = (dev > 1.0 * sigma) & spread, (-dev > 1.0 * sigma) & spread
     hits[4], hits[5] = side == 1, side == -1
     running = np.zeros((6, n + 1), dtype=np.int64)
     np.cumsum(hits, axis=1, out=running[:, 1:])
@@ -254,12 +264,15 @@ def _rule_signals(
     above = np.zeros((len(_RULE_NAMES), n), dtype=bool)
     fired[0] = (values > upper) | (values < lower)
     above[0] = values > upper
+    ends = np.arange(n)
     for k, (_, row, need, width) in enumerate(_WINDOWED, start=1):
         if n < width:
             continue
         pair = slice(row, row + 2)
         counts = running[pair, width:] - running[pair, :-width]
         fires = (counts >= need) & hits[pair, width - 1 :]
+        if phase_start is not None:  # the window ending here starts in this value's phase
+            fires &= ends[width - 1 :] - (width - 1) >= phase_start[width - 1 :]
         fired[k, width - 1 :] = fires[0] | fires[1]
         above[k, width - 1 :] = fires[0]
     signalling = np.flatnonzero(fired.any(axis=0))
@@ -379,14 +392,11 @@ def xmr(
         starts.append((r, "shift_up" if direction > 0 else "shift_down"))
 
     phases: list[Phase] = []
-    phase_of = np.zeros(n, dtype=int)
-    centres, lowers, uppers = (np.zeros(n) for _ in range(3))
-    mr_all = np.full(n, np.nan)
-    urls = np.zeros(n)
+    phase_of, phase_start = np.zeros(n, dtype=int), np.zeros(n, dtype=int)
+    centres, sigmas, lowers, uppers, urls = (np.zeros(n) for _ in range(5))
     # Periods as datetime64 values, each boxed as a Timestamp only where a phase or a
     # signal needs it (indexing the DatetimeIndex itself costs more than the chart).
     periods = grid.index.to_numpy()[on_grid]
-    fired: list[tuple[int, tuple[str, ...], str, int]] = []  # position, rules, side, phase
     for k, (s, trigger) in enumerate(starts):
         e = starts[k + 1][0] if k + 1 < len(starts) else n
         nb = min(e - s, baseline_points)
@@ -412,14 +422,15 @@ def xmr(
                 trigger=trigger,
             )
         )
-        phase_of[s:e] = k
-        centres[s:e], lowers[s:e], uppers[s:e] = centre, lower, upper
-        mr_all[s:e] = _moving_ranges(values[s:e], follows(s, e))
+        phase_of[s:e], phase_start[s:e] = k, s
+        centres[s:e], sigmas[s:e], lowers[s:e], uppers[s:e] = centre, sigma, lower, upper
         urls[s:e] = D4 * mr_bar
-        fired.extend(
-            (s + i, rules, side, k)
-            for i, rules, side in _rule_signals(values[s:e], centre, sigma, lower, upper)
-        )
+    # Every phase's moving ranges and rules at once, each against its own phase's numbers.
+    mr_all = _moving_ranges(values, adjacent & (phase_start != np.arange(n)))
+    fired = [
+        (i, rules, side, int(phase_of[i]))
+        for i, rules, side in _rule_signals(values, centres, sigmas, lowers, uppers, phase_start)
+    ]
     columns = {
         "period": periods,
         "value": values,

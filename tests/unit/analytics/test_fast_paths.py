@@ -510,3 +510,31 @@ def test_fst021_stored_signals_are_the_charts_signals():
         }
         for s in chart.signals
     ]
+
+
+def test_fst022_rules_of_all_phases_at_once_equal_each_phase_on_its_own():
+    """xmr judges every phase's values in one pass, each against its own phase's limits;
+    the signals and moving ranges must be those of the phases taken one at a time."""
+    rng = np.random.default_rng(22)
+    charts = 0
+    for _ in range(60):
+        steps = rng.choice([0.0, 4.0, -5.0], size=4)
+        values = np.concatenate([rng.normal(10 + s, 1.0, int(rng.integers(14, 60))) for s in steps])
+        values[rng.random(len(values)) < 0.03] = np.nan
+        index = pd.date_range("2015-01-05", periods=len(values), freq="W-MON")
+        chart = xmr(pd.Series(values, index=index), "week")
+        observed = values[~np.isnan(values)]
+        expected, mr = [], []
+        bounds = np.cumsum([0] + [p.n for p in chart.phases])
+        for k, (phase, s, e) in enumerate(zip(chart.phases, bounds[:-1], bounds[1:], strict=True)):
+            plain = _plain_rule_signals(
+                observed[s:e], phase.centre, phase.sigma, phase.lower, phase.upper
+            )
+            expected += [(s + i, rules, side, k) for i, rules, side in plain]
+            part = np.abs(np.diff(observed[s:e]))
+            adjacent = np.diff(np.flatnonzero(~np.isnan(values))[s:e]) == 1
+            mr += [np.nan] + list(np.where(adjacent, part, np.nan))
+        assert chart.fired == expected
+        np.testing.assert_array_equal(chart.columns["mr"], np.array(mr))
+        charts += len(chart.phases) > 1
+    assert charts > 20  # most trials have several phases
