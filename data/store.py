@@ -14,6 +14,7 @@ from datetime import date, datetime
 import orjson
 import pandas as pd
 from sqlalchemy import (
+    Connection,
     Engine,
     Select,
     String,
@@ -364,8 +365,12 @@ class Store:
                 Observation.denominator,
             ],
         ).order_by(Observation.geography_id, Observation.period)
-        frame = self._frame(stmt, PANEL_COLUMNS)
-        frame["period"] = frame["period"].astype("datetime64[s]")  # as series() and panel()
+        with self.engine.connect() as conn:
+            rows = _driver_rows(conn, stmt)
+        frame = pd.DataFrame(rows, columns=PANEL_COLUMNS)
+        frame["period"] = pd.to_datetime(frame["period"]).astype("datetime64[s]")
+        for col in PANEL_COLUMNS[2:]:  # as series() and panel() give them
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
         return frame
 
     @cached_read
@@ -787,6 +792,26 @@ class Store:
             if col in frame.columns:
                 frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
         return frame
+
+
+def _driver_rows(conn: Connection, stmt: Select) -> list[tuple]:
+    """``stmt``'s rows as the database driver returns them: plain tuples.
+
+    For big reads whose columns need none of SQLAlchemy's result processing. Building a
+    ``Row`` for each of a measure's 8,000 observations, then a tuple from it for pandas,
+    took twice as long as the query itself (the refresh reads every measure this way).
+    The statement is compiled for the connection's dialect and run on its DBAPI cursor.
+    """
+    compiled = stmt.compile(dialect=conn.dialect)
+    params = compiled.params
+    if compiled.positional:  # SQLite's "?" placeholders take the values in order
+        params = tuple(params[name] for name in compiled.positiontup)
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(compiled.string, params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 ANNOTATION_COLUMNS = [

@@ -223,3 +223,22 @@ def test_sto015_refresh_stores_the_overviews_digest_and_old_summaries_still_get_
     with loaded.begin() as conn:
         conn.execute(update(MeasureSummary).values(digest=None))
     assert Store(loaded, SYSTEM).change_digests() == {"response": change_digest(summary)}
+
+
+def test_sto016_observations_read_from_the_driver_equal_series_and_panel(loaded):
+    """The refresh reads a measure through the driver's own rows; it must get what the
+    page reads get, typed the same, and nothing the viewer may not see."""
+    staff = Store(loaded, SYSTEM)
+    for measure_id in ("response", "cleared"):
+        read = staff.observations(measure_id)
+        assert list(read.columns) == ["geography_id", "period", "value", "numerator", "denominator"]
+        citywide = read[read["geography_id"] == "citywide"].drop(columns="geography_id")
+        pd.testing.assert_frame_equal(
+            citywide.reset_index(drop=True), staff.series(measure_id), check_dtype=True
+        )
+        panel = read[read["geography_id"] != "citywide"].reset_index(drop=True)
+        pd.testing.assert_frame_equal(panel, staff.panel(measure_id), check_dtype=True)
+    assert Store(loaded, PUBLIC).observations("cleared").empty
+    public = Store(loaded, PUBLIC).observations("response")  # by geography, then period
+    assert public["geography_id"].tolist() == ["citywide"] * 3 + ["north"] * 3
+    assert public["value"].tolist() == [9.0, 10.0, 11.0, 8.0, 9.0, 10.0]
