@@ -248,11 +248,12 @@ def test_app014_served_app_keeps_startup_objects_out_of_full_gc_passes(database_
 
 def test_app015_warming_puts_the_entry_pages_in_the_cache(demo_database_url, monkeypatch):
     from app import WARM_PAGES, warm_pages
-    from pages import home
 
     app = create_app(
         Config(database_url=demo_database_url, secret_key="t", anonymous_role="viewer")
     )
+    from pages import home  # after the app: importing a page registers it with Dash
+
     assert ("/", "viewer") in WARM_PAGES and ("/kiosk", "public") in WARM_PAGES
     warm_pages(app.server)
 
