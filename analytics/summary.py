@@ -75,29 +75,69 @@ def to_jsonable(obj):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if kind is list:
         return [to_jsonable(v) for v in obj]
-    if isinstance(obj, (bool, str)):
-        return obj
-    if isinstance(obj, (np.bool_,)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return float(obj) if math.isfinite(obj) else None
-    if obj is pd.NaT:
-        return None
-    if isinstance(obj, (pd.Timestamp, datetime)):
-        return None if pd.isna(obj) else obj.date().isoformat()
-    if isinstance(obj, date):
-        return obj.isoformat()
-    if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple, set, pd.Index, np.ndarray)):
-        return [to_jsonable(v) for v in obj]
-    if isinstance(obj, pd.DataFrame):
-        return [to_jsonable(r) for r in obj.to_dict(orient="records")]
-    if dataclasses.is_dataclass(obj):
-        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    return str(obj)
+    convert = _CONVERTERS.get(kind)
+    if convert is None:  # decided once per type, not value by value
+        convert = _CONVERTERS[kind] = _converter(kind)
+    return convert(obj)
+
+
+def _same(obj):
+    return obj
+
+
+def _finite_float(obj):
+    return float(obj) if math.isfinite(obj) else None
+
+
+def _timestamp(obj):
+    return None if pd.isna(obj) else obj.date().isoformat()
+
+
+def _mapping(obj):
+    return {str(k): to_jsonable(v) for k, v in obj.items()}
+
+
+def _sequence(obj):
+    return [to_jsonable(v) for v in obj]
+
+
+def _frame_records(obj):
+    return [to_jsonable(r) for r in obj.to_dict(orient="records")]
+
+
+def _dataclass(obj):
+    return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+
+
+def _converter(kind: type):
+    """How :func:`to_jsonable` converts a value of type ``kind``, in its order of checks."""
+    if issubclass(kind, (bool, str)):
+        return _same
+    if issubclass(kind, np.bool_):
+        return bool
+    if issubclass(kind, (int, np.integer)):
+        return int
+    if issubclass(kind, (float, np.floating)):
+        return _finite_float
+    if kind is type(pd.NaT):
+        return lambda obj: None
+    if issubclass(kind, (pd.Timestamp, datetime)):
+        return _timestamp
+    if issubclass(kind, date):
+        return date.isoformat
+    if issubclass(kind, dict):
+        return _mapping
+    if issubclass(kind, (list, tuple, set, pd.Index, np.ndarray)):
+        return _sequence
+    if issubclass(kind, pd.DataFrame):
+        return _frame_records
+    if dataclasses.is_dataclass(kind):
+        return _dataclass
+    return str
+
+
+#: Type → its conversion, filled as types are first met.
+_CONVERTERS: dict[type, object] = {}
 
 
 # -- blocks ---------------------------------------------------------------------------------------

@@ -538,3 +538,58 @@ def test_fst022_rules_of_all_phases_at_once_equal_each_phase_on_its_own():
         np.testing.assert_array_equal(chart.columns["mr"], np.array(mr))
         charts += len(chart.phases) > 1
     assert charts > 20  # most trials have several phases
+
+
+def test_fst023_json_conversion_by_type_gives_each_kind_of_value_its_json():
+    """to_jsonable decides a type's conversion once; every kind of value still gets its own."""
+    from dataclasses import dataclass
+    from datetime import date, datetime
+
+    from analytics.summary import to_jsonable
+
+    @dataclass
+    class Pair:
+        left: object
+        right: object
+
+    class Label(str):
+        pass
+
+    values = {
+        "numpy float": np.float64(2.5),
+        "numpy nan": np.float32("nan"),
+        "numpy int": np.int64(7),
+        "numpy bool": np.bool_(True),
+        "inf": float("inf"),
+        "nat": pd.NaT,
+        "timestamp": pd.Timestamp("2026-10-01 13:30"),
+        "datetime": datetime(2026, 9, 1, 8),
+        "date": date(2026, 8, 1),
+        "tuple": (1, np.float64("nan")),
+        "array": np.array([1.5, np.inf]),
+        "index": pd.Index([3, 4]),
+        "frame": pd.DataFrame({"a": [1.0, np.nan]}),
+        "dataclass": Pair(np.int32(1), pd.Timestamp("2026-01-01")),
+        "label": Label("kept"),
+        "other": complex(1, 2),
+    }
+    for _ in range(2):  # the second time through, every type's conversion is cached
+        assert to_jsonable(values) == {
+            "numpy float": 2.5,
+            "numpy nan": None,
+            "numpy int": 7,
+            "numpy bool": True,
+            "inf": None,
+            "nat": None,
+            "timestamp": "2026-10-01",
+            "datetime": "2026-09-01",
+            "date": "2026-08-01",
+            "tuple": [1, None],
+            "array": [1.5, None],
+            "index": [3, 4],
+            "frame": [{"a": 1.0}, {"a": None}],
+            "dataclass": {"left": 1, "right": "2026-01-01"},
+            "label": "kept",
+            "other": "(1+2j)",
+        }
+    assert type(to_jsonable(np.int64(7))) is int and type(to_jsonable(np.bool_(False))) is bool
