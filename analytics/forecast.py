@@ -19,17 +19,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
-
-try:  # scipy's L-BFGS-B routine itself, driven by _lbfgsb_minimum
-    from scipy.optimize import _lbfgsb
-except ImportError:  # pragma: no cover - scipy moved it: optimize.minimize drives it
-    _lbfgsb = None
 from statsmodels.tools import eval_measures
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel, ETSResults, ETSResultsWrapper
 
 from analytics.ets_kernel import forward_points, smooth_rows
 from analytics.periods import forecast_horizon, grid_after, regular_series, season_length
 from analytics.trend import is_seasonal
+
+try:  # scipy's L-BFGS-B routine itself, driven by _lbfgsb_minimum
+    from scipy.optimize import _lbfgsb
+except ImportError:  # pragma: no cover - scipy moved it: optimize.minimize drives it
+    _lbfgsb = None
 
 try:  # ETS fits are many tiny BLAS calls: extra BLAS threads only fight the other workers.
     from threadpoolctl import threadpool_limits

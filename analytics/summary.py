@@ -72,9 +72,9 @@ def to_jsonable(obj):
     if obj is None or kind is str or kind is bool or kind is int:
         return obj
     if kind is dict:
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
+        return _mapping(obj)
     if kind is list:
-        return [to_jsonable(v) for v in obj]
+        return _sequence(obj)
     convert = _CONVERTERS.get(kind)
     if convert is None:  # decided once per type, not value by value
         convert = _CONVERTERS[kind] = _converter(kind)
@@ -158,9 +158,8 @@ def _favourable(side: str, direction: str) -> bool | None:
 
 
 def _control_block(chart: ControlChart, direction: str) -> dict:
-    # Signals are many (hundreds on a long weekly series): written out directly as the
-    # JSON values to_jsonable would give, instead of walking each one generically.
-    # Straight from the chart's positions, not its Signal objects.
+    # Signals are many (hundreds on a long weekly series): written out directly from the
+    # chart's positions as the JSON values to_jsonable would give, without Signal objects.
     favourable = {side: _favourable(side, direction) for side in ("above", "below")}
     fired = chart.fired
     days: list[str] = []
@@ -168,7 +167,7 @@ def _control_block(chart: ControlChart, direction: str) -> dict:
     if fired:
         positions = np.fromiter((f[0] for f in fired), dtype=np.intp, count=len(fired))
         days = np.datetime_as_string(chart.columns["period"][positions], unit="D").tolist()
-        numbers = np.asarray(chart.columns["value"], dtype=float)[positions].tolist()
+        numbers = chart.columns["value"][positions].tolist()
     signals = [
         {
             "period": day,

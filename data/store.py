@@ -17,7 +17,6 @@ from sqlalchemy import (
     Connection,
     Engine,
     Select,
-    String,
     Text,
     and_,
     bindparam,
@@ -26,7 +25,6 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    type_coerce,
 )
 from sqlalchemy.orm import Session
 
@@ -351,26 +349,22 @@ class Store:
         geography_id, period, value, numerator, denominator (``statroom refresh`` reads
         each measure with this).
 
-        Periods come back in the driver's own form (ISO text on SQLite, dates on
-        PostgreSQL) and are parsed in one vectorised step: on millions of rows that is
-        several times faster than converting each row to a ``date`` first.
+        The rows are the driver's own (:func:`_driver_rows`): periods in its form (ISO
+        text on SQLite, dates on PostgreSQL), parsed in one vectorised step.
         """
         stmt = self._observation_select(
             measure_id,
             [
                 Observation.geography_id,
-                type_coerce(Observation.period, String).label("period"),
+                Observation.period,
                 Observation.value,
                 Observation.numerator,
                 Observation.denominator,
             ],
         ).order_by(Observation.geography_id, Observation.period)
         with self.engine.connect() as conn:
-            rows = _driver_rows(conn, stmt)
-        frame = pd.DataFrame(rows, columns=PANEL_COLUMNS)
-        frame["period"] = pd.to_datetime(frame["period"]).astype("datetime64[s]")
-        for col in PANEL_COLUMNS[2:]:  # as series() and panel() give them
-            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
+            frame = _typed_frame(_driver_rows(conn, stmt), PANEL_COLUMNS)
+        frame["period"] = frame["period"].astype("datetime64[s]")  # as series() and panel()
         return frame
 
     @cached_read
@@ -785,13 +779,18 @@ class Store:
             rows = conn.execute(stmt).all()
         # Plain tuples: pandas 3 probes every SQLAlchemy Row for a ``dtype`` attribute, and
         # each failed lookup raises inside SQLAlchemy (ten times slower on big reads).
-        frame = pd.DataFrame([tuple(row) for row in rows], columns=columns)
-        if "period" in frame.columns:
-            frame["period"] = pd.to_datetime(frame["period"])
-        for col in ("value", "numerator", "denominator", "latest_value"):
-            if col in frame.columns:
-                frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
-        return frame
+        return _typed_frame([tuple(row) for row in rows], columns)
+
+
+def _typed_frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    """``rows`` as a frame, with periods as datetimes and numbers as floats."""
+    frame = pd.DataFrame(rows, columns=columns)
+    if "period" in frame.columns:
+        frame["period"] = pd.to_datetime(frame["period"])
+    for col in ("value", "numerator", "denominator", "latest_value"):
+        if col in frame.columns:
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
+    return frame
 
 
 def _driver_rows(conn: Connection, stmt: Select) -> list[tuple]:
