@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from tqdm import tqdm
 
 from data.cache import bump_data_version
-from data.db import update_planner_statistics
+from data.db import bulk_transaction, update_planner_statistics
 from data.models import Geography, ImportLog, Measure, utcnow
 from data.store import Viewer
 from data.validation import (
@@ -34,7 +34,7 @@ from data.validation import (
     validate_files,
     validate_uploads,
 )
-from data.writer import touch_measures, upsert_observations, write_catalog
+from data.writer import check_references, touch_measures, upsert_observations, write_catalog
 
 log = logging.getLogger(__name__)
 
@@ -162,9 +162,10 @@ def import_report(
     )
     bar, on_batch = _progress(progress, len(frame))
     try:
-        with engine.begin() as conn:
+        with bulk_transaction(engine) as conn:
             write_catalog(conn, catalog)
             written = upsert_observations(conn, frame, progress=on_batch)
+            check_references(conn, frame)
             touch_measures(conn, sorted(observed))
             bump_data_version(conn)  # app processes drop their cached reads
             conn.execute(

@@ -195,6 +195,8 @@ class Observation(Base):
         # one period across all geographies (maps, rankings).
         Index("ix_observation_measure_period", "measure_id", "period"),
         CheckConstraint("denominator IS NULL OR denominator > 0", name="obs_denominator"),
+        # SQLite keeps the rows in the primary key's B-tree (migration 0004).
+        {"sqlite_with_rowid": False},
     )
 
 

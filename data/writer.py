@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from data.catalog import Catalog
 from data.models import (
@@ -145,10 +146,13 @@ def _observation_columns(frame: pd.DataFrame) -> list[np.ndarray]:
     PostgreSQL parses). Text is factorised first, so each distinct id or period
     is converted once.
     """
-    measure_codes, measures = pd.factorize(frame["measure_id"], sort=True)
-    geography_codes, geographies = pd.factorize(frame["geography_id"], sort=True)
+    # (pandas factorises plain object arrays faster than its string columns.)
+    measure_codes, measures = pd.factorize(frame["measure_id"].to_numpy(dtype=object), sort=True)
+    geography_codes, geographies = pd.factorize(
+        frame["geography_id"].to_numpy(dtype=object), sort=True
+    )
     period_codes, periods = pd.factorize(frame["period"], sort=True)
-    order = np.lexsort((period_codes, geography_codes, measure_codes))
+    order = _key_order(measure_codes, geography_codes, period_codes, len(geographies), len(periods))
     iso = pd.to_datetime(pd.Index(periods)).strftime("%Y-%m-%d")
     return [
         np.array([str(m) for m in measures], dtype=object)[measure_codes[order]],
@@ -156,6 +160,22 @@ def _observation_columns(frame: pd.DataFrame) -> list[np.ndarray]:
         np.asarray(iso, dtype=object)[period_codes[order]],
         *(frame[c].to_numpy(dtype=float)[order] for c in ("value", "numerator", "denominator")),
     ]
+
+
+def _key_order(
+    measure_codes: np.ndarray,
+    geography_codes: np.ndarray,
+    period_codes: np.ndarray,
+    geographies: int,
+    periods: int,
+) -> np.ndarray:
+    """The positions of the rows in key order, given each key column's sorted codes."""
+    if len(measure_codes) * geographies * periods >= 2**62:  # one integer key would overflow
+        return np.lexsort((period_codes, geography_codes, measure_codes))
+    # One integer per key sorts in a fifth of lexsort's time; the keys are unique, so an
+    # unstable sort gives the one order there is.
+    key = measure_codes.astype(np.int64) * geographies + geography_codes
+    return np.argsort(key * periods + period_codes)
 
 
 def _rows(columns: list[np.ndarray]) -> np.ndarray:
@@ -232,6 +252,40 @@ def _write_generic(conn: Connection, rows: np.ndarray) -> None:
     for r in records:
         r["period"] = date.fromisoformat(r["period"])
     _upsert(conn, Observation.__table__, records, ["measure_id", "geography_id", "period"])
+
+
+#: The tables an import writes besides observations, whose references SQLite can list.
+_CATALOG_TABLES = tuple(
+    t.__tablename__ for t in (PriorityArea, Measure, Geography, Target, Annotation)
+)
+
+
+def check_references(conn: Connection, frame: pd.DataFrame) -> None:
+    """Raise ``IntegrityError`` unless everything an import wrote refers to stored rows.
+
+    For :func:`data.db.bulk_transaction`, where SQLite does not check each row: the
+    catalog's small tables are checked whole (``PRAGMA foreign_key_check``), the
+    observations by their distinct measure and geography ids, which is what each of
+    their rows refers to. On PostgreSQL, which checked each row, this finds nothing.
+    """
+    problems = []
+    if conn.dialect.name == "sqlite":
+        for table in _CATALOG_TABLES:
+            for row in conn.exec_driver_sql(f"PRAGMA foreign_key_check({table})"):
+                problems.append(f"{table} row {row[1]} refers to a missing {row[2]}")
+    for column, parent in (
+        (Observation.measure_id, Measure),
+        (Observation.geography_id, Geography),
+    ):
+        wanted = set(frame[column.key].unique()) if len(frame) else set()
+        if wanted:
+            stored = set(conn.execute(select(parent.id).where(parent.id.in_(wanted))).scalars())
+            problems += [
+                f"observations refer to a missing {parent.__tablename__} {i!r}"
+                for i in sorted(wanted - stored)
+            ]
+    if problems:
+        raise IntegrityError("; ".join(problems[:5]), None, Exception("foreign key check"))
 
 
 def touch_measures(conn: Connection, measure_ids: list[str]) -> None:

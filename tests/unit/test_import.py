@@ -380,6 +380,42 @@ def test_imp007_a_failed_write_is_rolled_back_and_logged(engine, tmp_path, monke
     assert "nothing was imported" in log.message
 
 
+def test_imp015_a_measure_deleted_while_importing_fails_the_import_and_leaves_nothing(
+    engine, tmp_path, monkeypatch
+):
+    """Validation checks references against what was stored when it ran; a measure
+    deleted before the write (another admin, say) must not leave orphan observations.
+    On SQLite, which does not check each bulk-written row, check_references refuses them;
+    on PostgreSQL the row itself is refused."""
+    from sqlalchemy import delete
+
+    assert import_example(engine, tmp_path / "seed").ok
+    before = snapshot(engine)
+    real = data.importer.write_catalog
+
+    def delete_a_measure_after_the_catalog(conn, catalog):
+        real(conn, catalog)
+        conn.execute(delete(Measure).where(Measure.id == "pothole-repair-days"))
+
+    monkeypatch.setattr(data.importer, "write_catalog", delete_a_measure_after_the_catalog)
+    folder = tmp_path / "more"
+    write(
+        folder,
+        {
+            "catalog.yaml": CATALOG,
+            "neighborhoods.geojson": GEOJSON,
+            "obs.csv": HEADER + GOOD_ROWS + "pothole-repair-days,2023-07,,99,,\n",
+        },
+    )
+    result = import_files(engine, folder / "catalog.yaml", [folder / "obs.csv"])
+    assert result.outcome == "failed"
+    assert "nothing was imported" in result.report.format()
+    assert snapshot(engine) == before
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:  # the pool's connections check foreign keys again
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+
+
 # -- text, uploads, existing data, progress -----------------------------------------------------
 
 
@@ -577,7 +613,7 @@ def test_imp013_examples_are_documented():
     assert json.loads(GEOJSON)["type"] == "FeatureCollection"
 
 
-def test_imp011_an_import_leaves_postgresql_with_planner_statistics(engine, tmp_path):
+def test_imp014_an_import_leaves_postgresql_with_planner_statistics(engine, tmp_path):
     from sqlalchemy import text
 
     from data.db import BULK_TABLES

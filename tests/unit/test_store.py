@@ -242,3 +242,80 @@ def test_sto016_observations_read_from_the_driver_equal_series_and_panel(loaded)
     public = Store(loaded, PUBLIC).observations("response")  # by geography, then period
     assert public["geography_id"].tolist() == ["citywide"] * 3 + ["north"] * 3
     assert public["value"].tolist() == [9.0, 10.0, 11.0, 8.0, 9.0, 10.0]
+
+
+def test_sto017_observations_keep_key_order_on_sqlite_and_the_migration_keeps_every_row(
+    tmp_path,
+):
+    """Migration 0004 rebuilds SQLite's observation table WITHOUT ROWID: every row, the
+    (measure, period) index, the constraints and the cascade on deleting a measure stay."""
+    from alembic import command
+    from sqlalchemy import delete, func
+
+    from data.db import alembic_config, make_engine
+    from data.models import Measure
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "0003")
+    with engine.begin() as conn:
+        write_catalog(conn, small_catalog())
+        upsert_observations(conn, observations())
+        before = conn.execute(select(Observation).order_by(*Observation.__table__.c)).all()
+        assert "WITHOUT ROWID" not in _observation_ddl(conn)
+    command.upgrade(cfg, "head")
+    with engine.begin() as conn:
+        assert "WITHOUT ROWID" in _observation_ddl(conn)
+        assert "CHECK (denominator IS NULL OR denominator > 0)" in _observation_ddl(conn)
+        after = conn.execute(select(Observation).order_by(*Observation.__table__.c)).all()
+        assert after == before and len(after) == len(observations())
+        indexes = {i["name"]: i["column_names"] for i in inspect(conn).get_indexes("observation")}
+        assert indexes["ix_observation_measure_period"] == ["measure_id", "period"]
+        conn.execute(delete(Measure).where(Measure.id == "cleared"))
+        left = conn.execute(select(func.count()).where(Observation.measure_id == "cleared"))
+        assert left.scalar_one() == 0
+    command.downgrade(cfg, "0003")
+    with engine.connect() as conn:
+        assert "WITHOUT ROWID" not in _observation_ddl(conn)
+        assert conn.execute(select(func.count()).select_from(Observation)).scalar_one() == len(
+            [r for r in before if r.measure_id != "cleared"]
+        )
+    engine.dispose()
+
+
+def _observation_ddl(conn) -> str:
+    return conn.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'observation'"
+    ).scalar_one()
+
+
+def test_sto018_a_bulk_transaction_leaves_foreign_keys_to_the_writer_and_restores_them(engine):
+    """On SQLite, bulk_transaction switches row-by-row foreign-key checks off for its own
+    transaction only; check_references then refuses what refers to nothing, and the
+    transaction is rolled back. PostgreSQL refuses the row itself."""
+    from sqlalchemy import func
+    from sqlalchemy.exc import IntegrityError
+
+    from data.db import bulk_transaction
+    from data.writer import check_references
+
+    sqlite = engine.dialect.name == "sqlite"
+    with bulk_transaction(engine) as conn:
+        write_catalog(conn, small_catalog())
+        upsert_observations(conn, observations())
+        if sqlite:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 0
+        check_references(conn, observations())  # all present: nothing raised
+    orphan = observations().head(1).assign(measure_id="no-such-measure", geography_id="nowhere")
+    # (PostgreSQL's refusal comes from the driver's COPY path, as psycopg's own error.)
+    refused = IntegrityError if sqlite else Exception
+    with pytest.raises(refused, match="no-such-measure" if sqlite else "foreign key"):
+        with bulk_transaction(engine) as conn:
+            upsert_observations(conn, orphan)
+            check_references(conn, orphan)
+    with engine.connect() as conn:
+        if sqlite:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+        stored = conn.execute(select(func.count()).select_from(Observation)).scalar_one()
+    assert stored == len(observations())

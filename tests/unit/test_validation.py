@@ -342,6 +342,40 @@ def test_val022_non_numeric_and_non_finite(column, text, expected):
     assert problem.message.startswith(f'"{text}" {expected}')
 
 
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["12", " 7.5 ", "-0", "1e3", ".5", "12.", "+4", "1E-400", "0012", "\t3"],
+        ["12", "1_000"],  # Python's float() reads "1_000"; pandas, and so we, do not
+        ["12", "\u0663"],  # nor non-ASCII digits
+        ["12", "abc", "nan", "inf", "-Infinity", "1,5", "   "],
+        ["12", "", "", "4"],
+    ],
+)
+def test_val031_numbers_are_read_by_pandas_rules(cells):
+    """The fast path of number parsing reads every cell as pd.to_numeric does."""
+    from data.validation import _numbers
+
+    raw = pd.Series(cells, dtype="str")
+    values, blank, invalid = _numbers(raw)
+    expected = pd.to_numeric(raw.where(raw.str.strip() != ""), errors="coerce").to_numpy(
+        float, copy=True
+    )
+    expected[~np.isfinite(expected)] = np.nan
+    np.testing.assert_array_equal(values, expected)
+    assert list(blank) == [c.strip() == "" for c in cells]
+    assert list(invalid) == [
+        c.strip() != "" and not np.isfinite(e)
+        for c, e in zip(cells, pd.to_numeric(raw, errors="coerce"), strict=True)
+    ]
+
+
+def test_val032_digit_separators_are_not_numbers():
+    problem = only(check(rows("monthly,2024-01,,1_000,,")))
+    assert (problem.row, problem.column) == (2, "value")
+    assert problem.message.startswith('"1_000" is not a number')
+
+
 @pytest.mark.parametrize("denominator", ["0", "-5", "0.0"])
 def test_val023_denominator_must_be_positive(denominator):
     problem = only(check(rows(f"share,2024-01,,,3,{denominator}")))
