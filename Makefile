@@ -75,6 +75,7 @@ plotly-bundle:
 	tools/plotly-bundle/node_modules/.bin/esbuild tools/plotly-bundle/index.js \
 		--bundle --minify --format=iife --global-name=Plotly --target=es2016 \
 		--define:global=window --define:define.amd=false --alias:stream=stream-browserify \
+		--alias:country-iso-search=./tools/plotly-bundle/country-iso-search-lazy.js \
 		--banner:js="/* plotly.js (MIT), scatter, bar and choropleth only: tools/plotly-bundle, make plotly-bundle */" \
 		--log-level=warning --outfile=$(PLOTLY_BUNDLE)
 	rm -f $(PLOTLY_BUNDLE:.js=.css)  # the map-tile styles of trace types left out

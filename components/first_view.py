@@ -6,6 +6,8 @@ pages the same way without importing the rest of Statroom.
 
 from __future__ import annotations
 
+import os
+
 import dash
 import flask
 
@@ -16,6 +18,11 @@ PRELOADED_FONTS = tuple(
 )
 #: A year, the conventional longest ``max-age``.
 IMMUTABLE_SECONDS = 365 * 24 * 3600
+#: Scripts the page runs just before and just after Dash's own, so not among the assets
+#: Dash links itself (see the scripts' comments).
+PAGE_LOAD_FOLDER = "page-load"
+BEFORE_DASH_SCRIPTS = f"{PAGE_LOAD_FOLDER}/keep-natives.js"
+AFTER_DASH_SCRIPTS = f"{PAGE_LOAD_FOLDER}/restore-natives.js"
 
 
 def speed_up_first_view(app: dash.Dash) -> None:
@@ -27,6 +34,9 @@ def speed_up_first_view(app: dash.Dash) -> None:
       compose the page while the browser runs the scripts.
     - Assets Dash links with their modification time (``?m=``) are served as immutable:
       a changed file gets a new URL, so browsers need not ask again on every page.
+    - The browser's own string trimming and number parsing stay in use: Dash's polyfill
+      replaces them with slower versions plotly.js calls thousands of times per chart.
+      ``assets/page-load/`` keeps them before Dash's scripts run and puts them back after.
     """
     prefix = app.config.requests_pathname_prefix
     links = [
@@ -38,6 +48,17 @@ def speed_up_first_view(app: dash.Dash) -> None:
         for font in PRELOADED_FONTS
     ]
     app.index_string = app.index_string.replace("{%css%}", "\n".join([*links, "{%css%}"]), 1)
+    app.config.assets_path_ignore = [
+        *(app.config.assets_path_ignore or []),
+        f"^{PAGE_LOAD_FOLDER}$",
+    ]
+    before, after = (
+        f'<script src="{_fingerprinted_asset_url(app, path)}"></script>'
+        for path in (BEFORE_DASH_SCRIPTS, AFTER_DASH_SCRIPTS)
+    )
+    app.index_string = app.index_string.replace(
+        "{%scripts%}", f"{before}\n{{%scripts%}}\n{after}", 1
+    )
     assets = f"{app.config.routes_pathname_prefix}{app.config.assets_url_path.strip('/')}/"
 
     @app.server.after_request
@@ -51,3 +72,9 @@ def speed_up_first_view(app: dash.Dash) -> None:
             response.cache_control.max_age = IMMUTABLE_SECONDS
             response.cache_control.immutable = True
         return response
+
+
+def _fingerprinted_asset_url(app: dash.Dash, path: str) -> str:
+    """An asset's URL with its modification time, as Dash links the assets it finds."""
+    modified = int(os.stat(os.path.join(app.config.assets_folder, path)).st_mtime)
+    return f"{app.get_asset_url(path)}?m={modified}"

@@ -87,3 +87,34 @@ def test_smk004_dark_theme_is_kept_across_visits(dash_duo, demo_app):
     dash_duo.wait_for_element("#main h1", timeout=20)
     assert theme() == "light" and not switch_on()
     assert dash_duo.get_logs() == []
+
+
+def test_smk010_pages_trim_and_parse_with_the_browsers_own_functions(dash_duo, demo_app):
+    """Dash's polyfill (core-js 2) replaces String.prototype.trim, parseInt and parseFloat
+    with slower versions; assets/page-load/ keeps the browser's own and puts them back
+    (components/first_view.py), and the page still draws its charts.
+
+    They tell apart by U+180E, a space to core-js 2 and not since Unicode 6.3."""
+    dash_duo.start_server(demo_app)
+    dash_duo.driver.get(dash_duo.server_url + "/measure/violent-crime-rate")
+    dash_duo.wait_for_element("#main .js-plotly-plot .main-svg", timeout=20)
+    seen = dash_duo.driver.execute_script(
+        """
+        const s = '\\u180e';
+        return {
+            polyfilled: window._babelPolyfill === true,
+            trim: (s + 'x' + s).trim(),
+            trimStart: (s + 'x').trimStart(),
+            trimEnd: ('x' + s).trimEnd(),
+            parseInt: [parseInt(s + '12'), Number.parseInt(s + '12')],
+            parseFloat: [parseFloat(s + '1.5'), Number.parseFloat(s + '1.5')],
+            left: 'statroomNatives' in window,
+        };
+        """
+    )
+    assert seen["polyfilled"]  # the polyfill did run, and its versions were replaced:
+    assert seen["trim"] == "\u180ex\u180e"
+    assert (seen["trimStart"], seen["trimEnd"]) == ("\u180ex", "x\u180e")
+    assert seen["parseInt"] == [None, None] and seen["parseFloat"] == [None, None]  # NaN
+    assert not seen["left"]
+    assert dash_duo.get_logs() == []
