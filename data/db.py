@@ -65,9 +65,18 @@ def bulk_transaction(engine: Engine) -> Iterator[Connection]:
             with conn.begin():
                 yield conn
         finally:
-            if sqlite:  # the connection goes back to the pool as every other one is
-                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-                conn.commit()
+            if sqlite:
+                _check_foreign_keys_again(conn)
+
+
+def _check_foreign_keys_again(conn: Connection) -> None:
+    """Back to the pool as every other connection is, or not back at all."""
+    try:
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        conn.commit()
+    except SQLAlchemyError:  # a broken connection: the pool opens a new one instead
+        log.warning("could not switch foreign-key checks back on", exc_info=True)
+        conn.invalidate()
 
 
 def alembic_config(database_url: str):

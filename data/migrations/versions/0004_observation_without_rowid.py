@@ -19,7 +19,7 @@ def upgrade() -> None:
     # key's B-tree itself: one tree fewer to write on every import (an import of a million
     # rows takes about a tenth less time) and a measure's series read from one place.
     # PostgreSQL has no such option and is left as it is. The table is copied: on a large
-    # city (six million rows) this takes a minute.
+    # city (six million rows) this takes about half a minute.
     if op.get_bind().dialect.name != 'sqlite':
         return
     with op.batch_alter_table(
