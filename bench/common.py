@@ -267,7 +267,27 @@ def sample_paths(database_url: str) -> dict[str, str]:
     }
 
 
+def reference_seconds(repeats: int = 3) -> float:
+    """The best of ``repeats`` timings of a fixed pure-Python loop.
+
+    Machines of the same kind have differed by half in speed, and one machine by as
+    much within an hour, so every table carries this figure: it tells a slower machine
+    from slower code when figures of different runs are compared.
+    """
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        total = 0
+        for i in range(20_000_000):
+            total += i % 7
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def machine_line() -> str:
-    """One line describing where the figures were taken."""
+    """One line describing where the figures were taken (see :func:`reference_seconds`)."""
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return f"{os.cpu_count()} CPUs, load average {load:.1f}, Python {sys.version.split()[0]}"
+    return (
+        f"{os.cpu_count()} CPUs, load average {load:.1f}, Python {sys.version.split()[0]}, "
+        f"reference loop {reference_seconds():.2f} s"
+    )

@@ -28,6 +28,8 @@ from sqlalchemy.engine import make_url
 # would stand in for the analytics package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from common import machine_line  # noqa: E402  (bench/ is on the path: run as a script)
+
 from data.db import make_engine, migrate  # noqa: E402
 from data.importer import import_files  # noqa: E402
 from data.validation import validate_files  # noqa: E402
@@ -123,6 +125,7 @@ def main() -> None:
         folder = Path(tmp)
         catalog, observations = write_inputs(folder, args.rows)
         size = observations.stat().st_size / 1e6
+        print(machine_line())
         print(
             f"{args.rows:,} rows, {size:.0f} MB CSV, {MEASURES} measures, "
             f"{GEOGRAPHIES} geographies + citywide"

@@ -29,6 +29,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from common import machine_line  # noqa: E402  (bench/ is on the path: run as a script)
+
 from data.db import make_engine, migrate  # noqa: E402
 from data.demo import default_as_of, load_demo  # noqa: E402
 from data.refresh import refresh  # noqa: E402
@@ -105,8 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         backends.remove("postgres")
     as_of = default_as_of()
     print(
-        f"Full refresh benchmark, {date.today().isoformat()}, {os.cpu_count()} CPUs, "
-        f"as_of {as_of.isoformat()}\n"
+        f"Full refresh benchmark, {date.today().isoformat()}, as_of {as_of.isoformat()}\n"
+        f"{machine_line()}\n"
     )
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
