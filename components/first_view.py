@@ -21,8 +21,8 @@ IMMUTABLE_SECONDS = 365 * 24 * 3600
 #: Scripts the page runs just before and just after Dash's own, so not among the assets
 #: Dash links itself (see the scripts' comments).
 PAGE_LOAD_FOLDER = "page-load"
-BEFORE_DASH_SCRIPTS = f"{PAGE_LOAD_FOLDER}/keep-natives.js"
-AFTER_DASH_SCRIPTS = f"{PAGE_LOAD_FOLDER}/restore-natives.js"
+BEFORE_DASH_SCRIPT = f"{PAGE_LOAD_FOLDER}/keep-natives.js"
+AFTER_DASH_SCRIPT = f"{PAGE_LOAD_FOLDER}/restore-natives.js"
 
 
 def speed_up_first_view(app: dash.Dash) -> None:
@@ -54,7 +54,7 @@ def speed_up_first_view(app: dash.Dash) -> None:
     ]
     before, after = (
         f'<script src="{_fingerprinted_asset_url(app, path)}"></script>'
-        for path in (BEFORE_DASH_SCRIPTS, AFTER_DASH_SCRIPTS)
+        for path in (BEFORE_DASH_SCRIPT, AFTER_DASH_SCRIPT)
     )
     app.index_string = app.index_string.replace(
         "{%scripts%}", f"{before}\n{{%scripts%}}\n{after}", 1
