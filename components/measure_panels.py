@@ -23,7 +23,7 @@ from dash import dcc, html
 from analytics import explain
 from analytics.explain import Reading
 from analytics.periods import period_label, period_noun
-from components import figures, theme
+from components import chart_margins, figures, theme
 from components.badges import stale_badge, target_badge
 
 CITYWIDE = "citywide"
@@ -275,12 +275,143 @@ def measure_figure(
         # Cleared first: plotly keeps a numpy array when a list replaces it.
         trace.x, trace.y = None, None
         trace.x, trace.y = x, y
+    # The key is HTML (chart_key): plotly.js's legend below the plot has as many rows as
+    # the graph's width makes it, so the margins it needs are not known until drawn.
     figure.update_layout(
-        margin=dict(l=8, r=8, t=40, b=8),
-        legend=dict(orientation="h", yanchor="top", y=-0.08, xanchor="left", x=0),
+        margin=chart_margins.fit(dict(l=8, r=8, t=40, b=8), b=chart_margins.X_TICK_BAND),
+        showlegend=False,
         uirevision="measure",
     )
     return figure
+
+
+def fit_value_axis(figure: go.Figure) -> go.Figure:
+    """Start the chart's left margin at the width its value axis will need.
+
+    The y range is the one :func:`apply_view` set; without one (an empty chart, or the
+    axis left to autorange) the margin stays for plotly.js to widen.
+    """
+    axis = figure.layout.yaxis
+    if axis.range is None or axis.autorange:
+        return figure
+    low, high = axis.range
+    width = chart_margins.value_axis_width(
+        low,
+        high,
+        prefix=axis.tickprefix or "",
+        spec=axis.tickformat or "",
+        suffix=axis.ticksuffix or "",
+    )
+    margin = figure.layout.margin.to_plotly_json()
+    reach = width + chart_margins.VALUE_AXIS_TITLE_BAND
+    figure.update_layout(margin=chart_margins.fit(margin, l=reach))
+    return figure
+
+
+def fit_ranked_bars(bars: dict) -> dict:
+    """Start the ranked bars' left margin at their widest neighborhood name."""
+    names = bars["data"][0]["y"] if bars.get("data") else []
+    width = chart_margins.category_axis_width(names)
+    bars["layout"]["margin"] = chart_margins.fit(
+        dict(l=8, r=16, t=36, b=8),
+        l=width + chart_margins.CATEGORY_AXIS_GAP,
+        b=chart_margins.X_TICK_BAND,
+    )
+    return bars
+
+
+def fit_colorbar(mapped: dict) -> dict:
+    """Start the map's right margin at the width of its colour bar and its labels."""
+    values = [trace for trace in mapped.get("data", []) if trace.get("colorbar")]
+    numbers = [z for trace in values for z in trace.get("z") or [] if z is not None]
+    if not numbers:
+        return mapped
+    bar = values[0]["colorbar"]
+    width = chart_margins.value_axis_width(
+        min(numbers),
+        max(numbers),
+        prefix=bar.get("tickprefix", ""),
+        spec=bar.get("tickformat", ""),
+        suffix=bar.get("ticksuffix", ""),
+    )
+    margin = mapped["layout"]["margin"]
+    mapped["layout"]["margin"] = chart_margins.fit(margin, r=width + chart_margins.COLORBAR_BAND)
+    return mapped
+
+
+#: The key's order: the series first, then the layers in the order of the switches.
+_KEY_ORDER = ("history", REFERENCE, *figures.ALL_LAYERS[1:])
+#: Names the key gives traces whose plotly.js name says less than the key needs.
+_KEY_NAMES = {"Lower natural limit": "Natural limits", "Upper natural limit": "Natural limits"}
+#: Marker symbols as text, for the key.
+_KEY_SYMBOLS = {"diamond": "◆", "triangle-up": "▲", "star": "★", "circle": "●"}
+_DASH_STYLES = {"dot": "dotted", "dash": "dashed"}
+
+
+def chart_key(figure: go.Figure) -> html.Ul | None:
+    """The main chart's key, in HTML beside the chart rather than plotly.js's legend.
+
+    One entry per named trace (and for the annotations' periods and events), each with a swatch
+    drawn from the trace's own style, so the key stays true to the figure. Entries carry
+    their layer (``data-layer``); measure.css dims those whose switch is off.
+    """
+    entries: dict[str, tuple[str, html.Span]] = {}
+    for trace in figure.data:
+        label = _KEY_NAMES.get(trace.name, trace.name)
+        if not label or label in entries or trace.meta not in _KEY_ORDER:
+            continue
+        entries[label] = (trace.meta, _swatch(trace))
+    kinds = {shape.type for shape in figure.layout.shapes if shape.name == ANNOTATION_NAME}
+    if "rect" in kinds:
+        band = html.Span(
+            className="key-swatch key-band key-period", style={"background": theme.PURPLE}
+        )
+        entries["Annotated period"] = ("annotations", band)
+    if "line" in kinds:
+        line = html.Span(
+            className="key-swatch key-line", style={"borderTop": f"2px dashed {theme.PURPLE}"}
+        )
+        entries["Annotated event"] = ("annotations", line)
+    if not entries:
+        return None
+    # By layer; in a layer, lines and markers (as drawn) before bands (by name: 80% first).
+    ordered = sorted(
+        entries.items(),
+        key=lambda entry: (
+            _KEY_ORDER.index(entry[1][0]),
+            "key-band" in entry[1][1].className,
+            entry[0] if "key-band" in entry[1][1].className else "",
+        ),
+    )
+    return html.Ul(
+        [
+            html.Li([swatch, label], className="chart-key-entry", **{"data-layer": layer})
+            for label, (layer, swatch) in ordered
+        ],
+        className="chart-key",
+        **{"aria-label": "Key to the chart"},
+    )
+
+
+def _swatch(trace) -> html.Span:
+    """A small sample of how ``trace`` is drawn: a band, a marker or a line."""
+    if trace.fill in ("tonexty", "toself") and trace.fillcolor:
+        return html.Span(className="key-swatch key-band", style={"background": trace.fillcolor})
+    if trace.mode == "markers":
+        symbol = _KEY_SYMBOLS.get(trace.marker.symbol, "●")
+        return html.Span(
+            symbol,
+            className="key-swatch key-marker",
+            style={"color": trace.marker.color},
+            **{"aria-hidden": "true"},
+        )
+    line = trace.line
+    style = _DASH_STYLES.get(line.dash, "solid")
+    width = max(2, math.ceil(line.width or 2))
+    return html.Span(
+        className="key-swatch key-line",
+        style={"borderTop": f"{width}px {style} {line.color}", "opacity": trace.opacity or 1},
+    )
 
 
 def _shorten(text: str | None, limit: int) -> str:

@@ -123,12 +123,14 @@ def layout(measure_id=None, **query):
         )
         if bounds is not None:
             panels.apply_view(figure, view)
+            panels.fit_value_axis(figure)
             figure.update_layout(uirevision=f"{view.start}:{view.end}:{','.join(view.layers)}")
-        return figure
+        # The key is read off the figure, so the two are built, and cached, together.
+        return [_graph(measure, figure, geography_name), panels.chart_key(figure)]
 
     # Annotations and action items are edited in place, so their content is in the key.
-    figure = cached_page(
-        "measure-chart",
+    chart = cached_page(
+        "measure-chart-and-key",
         trend_chart,
         measure.id,
         geography,
@@ -163,7 +165,7 @@ def layout(measure_id=None, **query):
                     dbc.Col(
                         _chart_card(
                             measure,
-                            figure,
+                            chart,
                             annotations,
                             view,
                             bounds,
@@ -330,7 +332,7 @@ def _showing_bar(measure_id: str, geography_name: str, view) -> html.Div:
 
 
 def _chart_card(
-    measure, figure, annotations, view, bounds, available: dict, geography_name
+    measure, chart, annotations, view, bounds, available: dict, geography_name
 ) -> dbc.Card:
     # Layers with nothing to draw get no switch; they stay in the value (and the URL), so
     # a neighborhood's link back to citywide keeps the forecast on.
@@ -411,31 +413,31 @@ def _chart_card(
         ],
         className="chart-controls",
     )
-    description = (
-        f"Chart of {measure.name}{where} over time, with the layers chosen above. "
-        "The same figures are in the table below the chart."
-    )
     return dbc.Card(
         dbc.CardBody(
             [
                 html.H2(f"{measure.short_name or measure.name}{where}", className="h5 card-title"),
                 controls,
-                html.Div(
-                    dcc.Graph(
-                        id=ids.graph,
-                        figure=figure,
-                        config=GRAPH_CONFIG,
-                        className="measure-graph",
-                    ),
-                    # "figure", not "img": the chart holds buttons and clickable points.
-                    role="figure",
-                    **{"aria-label": description},
-                ),
+                html.Div(chart, className="measure-chart-and-key"),
                 panels.annotation_notes(annotations),
                 _data_table_section(has_data=available["history"]),
             ]
         ),
         className="measure-chart-card",
+    )
+
+
+def _graph(measure, figure, geography_name: str | None) -> html.Div:
+    where = f" in {geography_name}" if geography_name else " citywide"
+    description = (
+        f"Chart of {measure.name}{where} over time, with the layers chosen above. "
+        "The same figures are in the table below the chart."
+    )
+    return html.Div(
+        dcc.Graph(id=ids.graph, figure=figure, config=GRAPH_CONFIG, className="measure-graph"),
+        # "figure", not "img": the chart holds buttons and clickable points.
+        role="figure",
+        **{"aria-label": description},
     )
 
 
@@ -519,13 +521,15 @@ def _neighborhoods_card(measure, equity: dict | None, store, geography: str):
             citywide=equity.get("citywide_value"),
             direction=measure.direction,
         )
-        bars["layout"].update(clickmode="event", margin=dict(l=8, r=16, t=36, b=8))
+        bars["layout"]["clickmode"] = "event"
+        panels.fit_ranked_bars(bars)
     boundaries = store.boundaries()
     if boundaries.get("features"):
         mapped = figures.choropleth_dict(
             frame, boundaries, unit=shown_in.unit, decimals=shown_in.decimals, reverse=reverse
         )
         mapped["layout"]["clickmode"] = "event"
+        panels.fit_colorbar(mapped)
         if geography != CITYWIDE:
             _highlight(mapped, geography)
     else:

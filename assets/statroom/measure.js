@@ -144,8 +144,47 @@
     return [low - 0.06 * span, high + 0.06 * span];
   }
 
+  /* The chart's key is HTML beside it (measure_panels.chart_key), which plotly.js's PNG
+   * download would leave out. The download is drawn from this copy instead: the chart as
+   * it is shown, with plotly.js's own legend below it, and taller by the legend's room. */
+  var IMAGE_LEGEND_ROOM = 90;
+  function imageFigure(gd) {
+    var full = gd._fullLayout || {};
+    var layout = Object.assign({}, gd.layout, {
+      showlegend: true,
+      legend: { orientation: "h", yanchor: "top", y: -0.08, xanchor: "left", x: 0 },
+      width: full.width,
+      height: (full.height || 460) + IMAGE_LEGEND_ROOM
+    });
+    return { data: gd.data, layout: layout };
+  }
+
+  function imageName() {
+    var parts = window.location.pathname.split("/").filter(Boolean);
+    var geography = params(window.location.search).geography;
+    return parts.concat(geography ? [geography] : []).join("-") || "chart";
+  }
+
+  // Capture phase, so plotly.js's own handler on the button never runs.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest(
+      '#measure-graph .modebar-btn[data-title^="Download plot"]');
+    if (!button) { return; }
+    var gd = button.closest(".js-plotly-plot");
+    if (!gd || !window.Plotly) { return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    var figure = imageFigure(gd);
+    window.Plotly.downloadImage(figure, {
+      format: "png", scale: 2, filename: imageName(),
+      width: figure.layout.width, height: figure.layout.height
+    });
+  }, true);
+
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     statroom_measure: {
+      imageFigure: imageFigure,
+
       /* Keep the controls, the URL and the neighborhood links in step. */
       sync: function (search, preset, start, end, layers, view, hrefs) {
         var ctx = window.dash_clientside.callback_context;

@@ -4,6 +4,7 @@ same view, Back restores the previous one."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -320,4 +321,107 @@ def test_msr108_unknown_measure_is_a_friendly_not_found(dash_duo, demo_app):
     dash_duo.driver.get(dash_duo.server_url + "/measure/no-such-measure")
     dash_duo.wait_for_text_to_equal("#main h1", "We couldn't find that measure", timeout=20)
     assert dash_duo.find_element("#main a.btn").get_attribute("href").endswith("/")
+    assert dash_duo.get_logs() == []
+
+
+# Each graph's margins as sent, as plotly.js drew them, and as it settles on when started
+# from none (so without its pad).
+MARGINS = """
+const done = arguments[arguments.length - 1];
+(async () => {
+  const out = {};
+  for (const id of ["measure-graph", "measure-map", "measure-bars"]) {
+    const gd = document.querySelector("#" + id + " .js-plotly-plot");
+    if (!gd.layout.margin) { continue; }  // citywide only: no map or bars
+    const sent = Object.assign({}, gd.layout.margin);
+    const drawn = Object.assign({}, gd._fullLayout._size);
+    await window.Plotly.relayout(gd, {"margin.l": 0, "margin.r": 0, "margin.t": 0, "margin.b": 0});
+    const needed = Object.assign({}, gd._fullLayout._size);
+    await window.Plotly.relayout(gd, {margin: sent});
+    out[id] = {sent, drawn, needed};
+  }
+  done(out);
+})();
+"""
+
+
+@pytest.mark.parametrize(
+    "measure", [EMS, "violent-crime-rate", "police-overtime", "resident-satisfaction"]
+)
+def test_msr111_graphs_are_drawn_at_the_margins_sent(dash_duo, demo_app, measure):
+    # The server sends each graph with the margins its labels will need
+    # (components/chart_margins.py), so plotly.js draws it once instead of widening the
+    # margins and drawing it again. Minutes, a rate, dollars and percent, with their maps
+    # and bars.
+    dash_duo.start_server(demo_app)
+    open_measure(dash_duo, f"/measure/{measure}")
+    dash_duo.driver.execute_script("return document.fonts.ready;")
+    open_measure(dash_duo, f"/measure/{measure}")  # with Inter loaded, as on any later visit
+    dash_duo.wait_for_element("#measure-map .js-plotly-plot .main-svg", timeout=20)
+    graphs = dash_duo.driver.execute_async_script(MARGINS)
+    sides = {"measure-graph": "lb", "measure-map": "r", "measure-bars": "lb"}
+    assert "measure-graph" in graphs
+    assert ("measure-map" in graphs) == (measure != "police-overtime")
+    for graph, checked in sides.items():
+        if graph not in graphs:
+            continue
+        sent, drawn, needed = (graphs[graph][k] for k in ("sent", "drawn", "needed"))
+        pad = min(12, *(sent[side] for side in "lrtb"))
+        for side in checked:
+            assert drawn[side] == pytest.approx(sent[side]), (graph, side, graphs[graph])
+            # ... and not much more than it needs: the estimates lean large, by a few px.
+            assert 0 <= sent[side] - pad - needed[side] <= 6, (graph, side, graphs[graph])
+    assert dash_duo.get_logs() == []
+
+
+def test_msr112_the_key_dims_what_is_switched_off(dash_duo, demo_app):
+    dash_duo.start_server(demo_app)
+    open_measure(dash_duo, f"/measure/{EMS}")
+    entry = ".chart-key-entry[data-layer='forecast']"
+
+    def opacities():
+        return dash_duo.driver.execute_script(
+            "return [...document.querySelectorAll('.chart-key-entry')]"
+            ".map(li => [li.dataset.layer, li.textContent, getComputedStyle(li).opacity]);"
+        )
+
+    assert {layer for layer, _, opacity in opacities() if opacity != "1"} == set()
+    assert [text for layer, text, _ in opacities() if layer == "forecast"] == [
+        "Forecast",
+        "80% forecast range",
+        "95% forecast range",
+    ]
+    switch(dash_duo, "forecast").click()
+    until(lambda: shown(dash_duo, "forecast") == [], timeout=5)
+    until(lambda: {layer for layer, _, o in opacities() if float(o) < 0.5} == {"forecast"}, 5)
+    assert dash_duo.find_element(entry).is_displayed()  # still there, to switch back on
+    switch(dash_duo, "forecast").click()
+    until(lambda: all(float(o) == 1 for _, _, o in opacities()), timeout=5)
+    assert dash_duo.get_logs() == []
+
+
+def test_msr113_the_png_download_carries_the_key(dash_duo, demo_app):
+    # The key is HTML, so plotly.js's camera button would download the chart without it;
+    # the page downloads a copy drawn with plotly.js's legend instead, of what is shown.
+    dash_duo.start_server(demo_app)
+    open_measure(dash_duo, f"/measure/{EMS}?layers=history,target")
+    downloaded = dash_duo.driver.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        const calls = [];
+        const real = window.Plotly.downloadImage;
+        window.Plotly.downloadImage = (figure, options) => {
+          calls.push(options);
+          return window.Plotly.toImage(figure, Object.assign({}, options, {format: "svg"}))
+            .then(url => done({calls, svg: decodeURIComponent(url.split(",")[1])}));
+        };
+        document.querySelector(
+          '#measure-graph .modebar-btn[data-title="Download plot as a PNG"]').click();
+        window.Plotly.downloadImage = real;
+        """
+    )
+    [options] = downloaded["calls"]
+    assert options["format"] == "png" and options["filename"] == "measure-ems-response-time"
+    legend = re.findall(r'class="legendtext"[^>]*>([^<]*)<', downloaded["svg"])
+    assert legend == ["Target", "Actual"]  # the layers shown, not the hidden ones
     assert dash_duo.get_logs() == []

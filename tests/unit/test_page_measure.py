@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import math
 import re
 
 import dash
@@ -14,7 +15,7 @@ import plotly.graph_objects as go
 import pytest
 from dash import dcc, html
 
-from components import figures
+from components import figures, theme
 from components import measure_panels as panels
 from data.db import make_engine
 from data.store import SERIES_COLUMNS, SYSTEM, Store
@@ -419,7 +420,7 @@ def test_msr025_darker_is_worse_on_the_map(page):
     assert not higher_is_better["data"][0]["reversescale"]  # low shares dark
 
 
-def test_msr022_data_table_of_a_neighborhood_or_a_hidden_measure(page, store):
+def test_msr027_data_table_of_a_neighborhood_or_a_hidden_measure(page, store):
     north = store.geographies()[0]
     table = page.data_table(EMS, north.id)
     assert f"in {north.name}, newest first" in text_of(table)
@@ -493,3 +494,64 @@ def test_msr026_chart_and_neighborhoods_are_cached_and_edits_show_on_the_next_vi
     assert drawn == {"chart": 5, "neighborhoods": 2}  # the range changes the chart only
     assert visit() == with_action
     assert drawn == {"chart": 5, "neighborhoods": 2}
+
+
+def test_msr032_graphs_start_at_the_margins_their_labels_need(page):
+    from components import chart_margins as cm
+
+    layout = page.layout(measure_id=EMS)
+    figure = by_id(layout, page.ids.graph).figure
+    assert figure.layout.showlegend is False  # the key is HTML (msr033)
+    low, high = figure.layout.yaxis.range
+    labels = cm.value_tick_labels(low, high, prefix="", spec=",.1f", suffix=" min")
+    assert labels[-1] == f"{high:.1f} min"
+    widest = max(cm.text_width(label) for label in labels)
+    margin = figure.layout.margin
+    # plotly.js's pad is 8 px here, the smallest margin (r).
+    assert (margin.l, margin.r, margin.t, margin.b) == (math.ceil(widest + 23 + 8), 8, 40, 27)
+
+    bars = by_id(layout, page.ids.bars).figure
+    widest_name = max(cm.text_width(name) for name in bars["data"][0]["y"])
+    assert bars["layout"]["margin"] == dict(l=math.ceil(widest_name + 1 + 12), r=16, t=36, b=31)
+
+    mapped = by_id(layout, page.ids.map).figure
+    values = mapped["data"][0]
+    colorbar = cm.value_axis_width(
+        min(values["z"]), max(values["z"]), prefix="", spec=",.1f", suffix=" min"
+    )
+    assert mapped["layout"]["margin"]["r"] == math.ceil(colorbar + 44)
+    assert mapped["layout"]["margin"]["l"] == 0
+
+
+def test_msr033_the_key_names_every_drawn_series_in_its_own_style(page):
+    layout = page.layout(measure_id=EMS)
+    key = with_class(layout, "chart-key")[0]
+    entries = [
+        (getattr(li, "data-layer"), li.children[1]) for li in with_class(key, "chart-key-entry")
+    ]
+    assert entries == [
+        ("history", "Actual"),
+        ("target", "Target"),
+        ("target", "Near-target band"),
+        ("forecast", "Forecast"),
+        ("forecast", "80% forecast range"),
+        ("forecast", "95% forecast range"),
+        ("control", "Centre line"),
+        ("control", "Natural limits"),
+        ("control", "Signal"),
+        ("annotations", "Annotated event"),
+        ("annotations", "Annotated period"),
+        ("actions", "Action due"),
+        ("actions", "Action completed"),
+    ]
+    swatches = {li.children[1]: li.children[0] for li in with_class(key, "chart-key-entry")}
+    assert swatches["Target"].style["borderTop"] == f"3px dotted {theme.GREEN}"
+    assert swatches["Forecast"].style["borderTop"] == f"2px dashed {theme.BLUE}"
+    assert "key-band" in swatches["80% forecast range"].className
+    assert swatches["80% forecast range"].style["background"] == "rgba(0,114,178,0.24)"
+    assert swatches["Signal"].children == "◆"
+    # A neighborhood's chart names the citywide line behind it, and has no forecast.
+    layout = page.layout(measure_id=EMS, geography="ahuntsic")
+    key = with_class(layout, "chart-key")[0]
+    names = [li.children[1] for li in with_class(key, "chart-key-entry")]
+    assert names[:2] == ["Actual", "Citywide"] and "Forecast" not in names
