@@ -349,44 +349,41 @@ _DASH_STYLES = {"dot": "dotted", "dash": "dashed"}
 
 
 def chart_key(figure: go.Figure) -> html.Ul | None:
-    """The main chart's key, in HTML beside the chart rather than plotly.js's legend.
+    """The main chart's key, in HTML below the chart instead of plotly.js's legend.
 
-    One entry per named trace (and for the annotations' periods and events), each with a swatch
-    drawn from the trace's own style, so the key stays true to the figure. Entries carry
-    their layer (``data-layer``); measure.css dims those whose switch is off.
+    One entry per named trace, and one each for annotated periods and events, with a
+    swatch drawn in the trace's own style, so the key stays true to the figure. Entries
+    carry their layer (``data-layer``); measure.css dims those whose switch is off.
     """
-    entries: dict[str, tuple[str, html.Span]] = {}
+    entries: dict[str, tuple[str, html.Span]] = {}  # label: (layer, swatch)
     for trace in figure.data:
         label = _KEY_NAMES.get(trace.name, trace.name)
-        if not label or label in entries or trace.meta not in _KEY_ORDER:
-            continue
-        entries[label] = (trace.meta, _swatch(trace))
+        if label and label not in entries and trace.meta in _KEY_ORDER:
+            entries[label] = (trace.meta, _swatch(trace))
     kinds = {shape.type for shape in figure.layout.shapes if shape.name == ANNOTATION_NAME}
     if "rect" in kinds:
-        band = html.Span(
+        period = html.Span(
             className="key-swatch key-band key-period", style={"background": theme.PURPLE}
         )
-        entries["Annotated period"] = ("annotations", band)
+        entries["Annotated period"] = ("annotations", period)
     if "line" in kinds:
-        line = html.Span(
+        event = html.Span(
             className="key-swatch key-line", style={"borderTop": f"2px dashed {theme.PURPLE}"}
         )
-        entries["Annotated event"] = ("annotations", line)
+        entries["Annotated event"] = ("annotations", event)
     if not entries:
         return None
-    # By layer; in a layer, lines and markers (as drawn) before bands (by name: 80% first).
-    ordered = sorted(
-        entries.items(),
-        key=lambda entry: (
-            _KEY_ORDER.index(entry[1][0]),
-            "key-band" in entry[1][1].className,
-            entry[0] if "key-band" in entry[1][1].className else "",
-        ),
-    )
+
+    def rank(entry) -> tuple:
+        # By layer; within one, lines and markers as drawn, then bands by name (80% first).
+        label, (layer, swatch) = entry
+        band = "key-band" in swatch.className
+        return _KEY_ORDER.index(layer), band, label if band else ""
+
     return html.Ul(
         [
             html.Li([swatch, label], className="chart-key-entry", **{"data-layer": layer})
-            for label, (layer, swatch) in ordered
+            for label, (layer, swatch) in sorted(entries.items(), key=rank)
         ],
         className="chart-key",
         **{"aria-label": "Key to the chart"},
