@@ -8,10 +8,11 @@ margins").
 
 Widths are those of the app's font, Inter (served from ``assets/base/inter``), added up
 from its glyph advances with tabular figures, as the stylesheet sets them: every digit
-is as wide as every other, so a tick label's width depends only on its length. The allowances around the labels were read off Chromium's
-drawing of the app's template. ``automargin`` stays on, so an estimate that is too small
-costs only the redraw that used to happen every time; one that is too large leaves a
-few pixels of space. The estimates lean large.
+is as wide as every other, so a tick label's width depends only on its length. The
+allowances around the labels were read off Chromium's drawing of the app's template.
+``automargin`` stays on, so an estimate that is too small costs only the redraw that
+used to happen every time; one that is too large leaves a few pixels of space. The
+estimates lean large.
 """
 
 from __future__ import annotations
